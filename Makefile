@@ -1,0 +1,39 @@
+# Two commands on a fresh Debian machine: `make demo` and `make test`.
+# Each installs what it needs (Debian packages, then .venv) and runs.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := .make
+
+.PHONY: demo test install lint bench clean
+
+demo: install
+	$(BIN)/deskhand demo
+
+test: install lint
+	$(BIN)/python -m pytest
+
+install: $(STAMP)/venv
+
+$(STAMP)/system: scripts/install-system.sh
+	@mkdir -p $(STAMP)
+	bash scripts/install-system.sh
+	@touch $@
+
+$(STAMP)/venv: pyproject.toml $(STAMP)/system
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $@
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+bench: install
+	$(BIN)/python bench/desktop.py
+
+clean:
+	rm -rf $(VENV) $(STAMP) demo-out

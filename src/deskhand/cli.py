@@ -1,0 +1,173 @@
+"""`deskhand VERB`: one verb per job. Exit codes: 0 success, 1 the task failed, 2 bad usage or input."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from deskhand import __version__
+from deskhand.desktop import ActionError, DesktopError, KeyPress, TypeText, XvfbDesktop, parse_size
+
+app = typer.Typer(
+    help="deskhand: watch a person do a job on a computer once, then do it faster, through pixels and keys.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    errors.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code)
+
+
+@contextmanager
+def clear_errors() -> Iterator[None]:
+    """Turn the errors deskhand expects into one clear line and an exit code, never a traceback."""
+    try:
+        yield
+    except (DesktopError, ActionError) as e:
+        fail(str(e))
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"deskhand {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """deskhand: a human emulator. It sees only pixels and acts only through keyboard and mouse."""
+
+
+@app.command()
+def doctor(json_out: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False) -> None:
+    """Check that everything deskhand needs is installed, and print how to install what is not.
+
+    Example: deskhand doctor --json
+    """
+    from deskhand.doctor import diagnose, report
+
+    findings = diagnose()
+    result = report(findings)
+    if json_out:
+        print(json.dumps(result, indent=2))
+    else:
+        table = Table("check", "status", "detail / fix")
+        for f in findings:
+            status = "[green]ok[/]" if f.ok else ("[red]missing[/]" if f.required else "[yellow]optional[/]")
+            table.add_row(f.name, status, f.detail if f.ok else f"{f.detail}\n[bold]fix:[/] {f.fix}")
+        console.print(table)
+        console.print(
+            "[green]all required parts are here[/]"
+            if result["ok"]
+            else "[red]something required is missing[/]"
+        )
+    if not result["ok"]:
+        raise typer.Exit(1)
+
+
+SizeOption = Annotated[
+    str, typer.Option("--size", help="Screen size, WIDTHxHEIGHT: 640x480 up to 7680x4320.")
+]
+
+
+@app.command()
+def desktop(
+    size: SizeOption = "1920x1080",
+    app_cmd: Annotated[str | None, typer.Option("--app", help="A command to launch on the desktop.")] = None,
+    screenshot: Annotated[
+        Path | None, typer.Option("--screenshot", help="Save a PNG of the screen here.")
+    ] = None,
+    dpi: Annotated[int, typer.Option(help="Dots per inch; 192 makes a 2x HiDPI screen.")] = 96,
+    hold: Annotated[bool, typer.Option("--hold", help="Keep the desktop up until Ctrl+C.")] = False,
+) -> None:
+    """Start a private desktop (Xvfb + openbox), optionally launch an app, save a screenshot.
+
+    Example: deskhand desktop --size 1280x800 --app mousepad --screenshot shot.png
+    """
+    with clear_errors():
+        width, height = parse_size(size)
+        with XvfbDesktop(width, height, dpi=dpi) as d:
+            console.print(f"desktop [bold]{d.display}[/] at {width}x{height}, scale {d.scale:g}")
+            if app_cmd:
+                launched = d.launch(app_cmd)
+                window = d.wait_for_window(pid=None)
+                console.print(f"launched {launched.command[0]} (pid {launched.pid}): window {window.title!r}")
+            frame = d.wait_until_stable(timeout=20.0)
+            if screenshot:
+                console.print(f"screenshot: {frame.save(screenshot)}")
+            if hold:
+                console.print(f"holding; point a tool at DISPLAY={d.display}. Ctrl+C ends it.")
+                _hold()
+
+
+def _hold(sleep: Callable[[float], None] = time.sleep) -> None:
+    try:
+        while True:
+            sleep(3600)
+    except KeyboardInterrupt:
+        console.print("stopped")
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="Where the screenshot and typed file go.")] = Path(
+        "demo-out"
+    ),
+    size: SizeOption = "1920x1080",
+) -> None:
+    """Start a desktop, open Mousepad, type into it like a person, save, and take a screenshot.
+
+    Example: deskhand demo --out demo-out
+    """
+    from deskhand.desktop.apps import mousepad_env
+
+    text = "Hello from deskhand.\nZoë — 東京 ✓ typed through XTEST, read back from the saved file.\n"
+    with clear_errors():
+        width, height = parse_size(size)
+        out = out.resolve()
+        out.mkdir(parents=True, exist_ok=True)
+        saved = out / "typed.txt"
+        saved.unlink(missing_ok=True)
+        with console.status("starting a desktop") as status, XvfbDesktop(width, height) as d:
+            status.update(f"opening Mousepad on {d.display} ({width}x{height})")
+            d.launch(["mousepad", str(saved)], env=mousepad_env(out / ".home"))
+            d.wait_for_window("typed.txt")
+            d.wait_until_stable(timeout=20.0)
+            status.update("typing")
+            started = time.monotonic()
+            d.perform(TypeText(text))
+            d.perform(KeyPress("ctrl+s"))
+            typed_s = time.monotonic() - started
+            deadline = time.monotonic() + 10
+            while not (saved.exists() and saved.read_text(encoding="utf-8") == text):
+                if time.monotonic() > deadline:
+                    fail(f"Mousepad did not save the typed text to {saved}", code=1)
+                time.sleep(0.05)
+            shot = d.wait_until_stable(timeout=20.0).save(out / "desktop.png")
+        table = Table(title="deskhand desktop demo")
+        table.add_column("what")
+        table.add_column("result")
+        table.add_row("screen", f"{width}x{height}")
+        table.add_row(
+            "typed and saved", f"{len(text)} characters in {typed_s * 1000:.0f} ms, read back exactly"
+        )
+        table.add_row("file", str(saved))
+        table.add_row("screenshot", str(shot))
+        console.print(table)
