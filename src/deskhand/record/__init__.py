@@ -1,0 +1,1 @@
+"""record/: a person at work -> a Recording."""
