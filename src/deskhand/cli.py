@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -15,6 +15,10 @@ from rich.table import Table
 
 from deskhand import __version__
 from deskhand.desktop import ActionError, DesktopError, KeyPress, TypeText, XvfbDesktop, parse_size
+
+if TYPE_CHECKING:
+    from deskhand.desktop import App
+    from deskhand.record.recorder import Recorder
 
 app = typer.Typer(
     help="deskhand: watch a person do a job on a computer once, then do it faster, through pixels and keys.",
@@ -123,6 +127,96 @@ def _hold(sleep: Callable[[float], None] = time.sleep) -> None:
             sleep(3600)
     except KeyboardInterrupt:
         console.print("stopped")
+
+
+@app.command()
+def record(
+    out: Annotated[
+        Path, typer.Option("--out", help="The recording directory to create (must be new or empty).")
+    ],
+    display: Annotated[
+        str | None, typer.Option("--display", help="Record an existing X display, e.g. :0.")
+    ] = None,
+    size: Annotated[
+        str | None, typer.Option("--size", help="Or start a private WIDTHxHEIGHT desktop.")
+    ] = None,
+    app_cmd: Annotated[
+        str | None, typer.Option("--app", help="An app to launch; recording stops when it exits.")
+    ] = None,
+    sop: Annotated[
+        Path | None, typer.Option("--sop", help="The written procedure (Markdown or text) to store.")
+    ] = None,
+    fps: Annotated[float, typer.Option("--fps", help="Frames per second of screen video.")] = 10.0,
+    stop_hotkey: Annotated[
+        str, typer.Option("--stop-hotkey", help="Key combo that ends the recording.")
+    ] = "ctrl+alt+End",
+    secret_hotkey: Annotated[
+        str, typer.Option("--secret-hotkey", help="Key combo that toggles secret mode.")
+    ] = "ctrl+alt+s",
+    secret_window: Annotated[
+        list[str] | None,
+        typer.Option("--secret-window", help="Regex on window title/class whose typing is secret."),
+    ] = None,
+) -> None:
+    """Record a person at work: screen video plus every input event, until Ctrl+C, the stop hotkey or the app exits.
+
+    Keys typed in secret mode, into a --secret-window, or into a field that shows bullets never reach disk.
+
+    Example: deskhand record --size 1920x1080 --app mousepad --out rec/
+    """
+    from deskhand.desktop import AttachedDesktop
+    from deskhand.record.format import RecordingError
+    from deskhand.record.recorder import RecordConfig, Recorder
+
+    if display and size:
+        fail("give --display or --size, not both")
+    with clear_errors():
+        try:
+            config = RecordConfig(fps, stop_hotkey, secret_hotkey, tuple(secret_window or ()))
+            sop_text = _read_text(sop) if sop else None
+            desktop = AttachedDesktop(display) if display else XvfbDesktop(*parse_size(size or "1920x1080"))
+        except ValueError as e:
+            fail(str(e))
+        with desktop:
+            launched = desktop.launch(app_cmd) if app_cmd else None
+            recorder = Recorder(desktop, out, config, [app_cmd] if app_cmd else [], sop_text)
+            try:
+                recorder.start()
+            except RecordingError as e:
+                fail(str(e))
+            console.print(f"recording [bold]{desktop.display}[/]; stop with Ctrl+C or {stop_hotkey}")
+            why = _record_until(recorder, launched)
+            with console.status("writing the recording"):
+                path = recorder.stop()
+            stats = recorder.stats()
+        console.print(
+            f"stopped ({why}): {stats.events} events, {stats.frames} frames, "
+            f"{stats.bytes / 1e6:.1f} MB in {stats.elapsed_s:.1f} s -> {path}"
+        )
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        fail(f"cannot read {path}: {e}")
+
+
+def _record_until(recorder: Recorder, app_proc: App | None) -> str:
+    """Show a live status line until Ctrl+C, the stop hotkey, or the app exiting; say which."""
+    try:
+        with console.status("") as status:
+            while True:
+                if recorder.stop_requested.wait(0.5):
+                    return "stop hotkey"
+                if app_proc is not None and not app_proc.running:
+                    return "app exited"
+                s = recorder.stats()
+                status.update(
+                    f"recording {s.elapsed_s:6.1f} s | {s.events} events | {s.frames} frames | {s.bytes / 1e6:.1f} MB"
+                )
+    except KeyboardInterrupt:
+        return "Ctrl+C"
 
 
 @app.command()

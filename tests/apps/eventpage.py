@@ -15,9 +15,11 @@ from pathlib import Path
 PAGE = """<!doctype html>
 <html><head><meta charset="utf-8"><title>deskhand event page</title>
 <style>html,body{margin:0;height:100%;background:#f4f4f4;font:20px sans-serif}
-textarea{position:absolute;left:40px;top:40px;width:600px;height:120px;font-size:20px}</style></head>
+textarea{position:absolute;left:40px;top:40px;width:600px;height:120px;font-size:20px}
+#pw{position:absolute;left:40px;top:220px;width:300px;height:26px;font-size:20px}</style></head>
 <body>
 <textarea id="box"></textarea>
+<input id="pw" type="password" autocomplete="off">
 <script>
 let seq=0;
 function post(rec){rec.seq=++seq;fetch('/event',{method:'POST',body:JSON.stringify(rec)});}

@@ -6,6 +6,8 @@ True
 '0x1006771'
 >>> keysym_char(char_keysym("ë"))
 'ë'
+>>> keysym_name(XK.XK_Return), keysym_name(XK.XK_F4), keysym_name(XK.XK_s)
+('Return', 'F4', 's')
 """
 
 from __future__ import annotations
@@ -23,6 +25,20 @@ MODIFIERS: dict[str, int] = {
     "win": XK.XK_Super_L,
     "meta": XK.XK_Super_L,
     "altgr": XK.XK_ISO_Level3_Shift,
+}
+
+MODIFIER_KEYSYMS: dict[int, str] = {  # the keys that modify others, as combo names
+    XK.XK_Shift_L: "shift",
+    XK.XK_Shift_R: "shift",
+    XK.XK_Control_L: "ctrl",
+    XK.XK_Control_R: "ctrl",
+    XK.XK_Alt_L: "alt",
+    XK.XK_Alt_R: "alt",
+    XK.XK_Meta_L: "alt",
+    XK.XK_Meta_R: "alt",
+    XK.XK_Super_L: "super",
+    XK.XK_Super_R: "super",
+    XK.XK_ISO_Level3_Shift: "altgr",
 }
 
 ALIASES: dict[str, str] = {
@@ -93,6 +109,30 @@ def key_keysym(name: str) -> int:
         if keysym:
             return keysym
     raise ValueError(f"unknown key {name!r}")
+
+
+# keysym -> name; where XK has aliases ("F11"/"L1") the first defined wins
+_KEYSYM_NAMES: dict[int, str] = {
+    value: name[3:]
+    for name, value in reversed(list(vars(XK).items()))
+    if name.startswith("XK_") and isinstance(value, int)
+}
+
+
+def keysym_name(keysym: int) -> str:
+    """The name of a keysym, usable as the key of a combo; the inverse of `key_keysym`.
+
+    `XK.keysym_to_string` gives the character a keysym types, not its name, so the
+    names come from XK's own table; keysyms beyond it (e.g. Unicode) fall back to
+    their character, which `key_keysym` also accepts.
+    """
+    name = _KEYSYM_NAMES.get(keysym)
+    if name:
+        return name
+    char = keysym_char(keysym)
+    if char and char.isprintable():
+        return char
+    raise ValueError(f"keysym {keysym:#x} has no known name")
 
 
 def parse_combo(combo: str) -> tuple[tuple[int, ...], int]:

@@ -46,6 +46,66 @@ class Window:
     height: int
 
 
+def _property(conn: xdisplay.Display, win: object, name: str) -> Sequence[int] | bytes | None:
+    prop = win.get_full_property(conn.intern_atom(name), X.AnyPropertyType)  # type: ignore[attr-defined]
+    return prop.value if prop is not None else None
+
+
+def read_window(conn: xdisplay.Display, wid: int) -> Window:
+    """Title, class, pid and on-screen geometry of top-level window `wid`."""
+    win = conn.create_resource_object("window", wid)
+    geometry = win.get_geometry()
+    origin = win.translate_coords(conn.screen().root, 0, 0)
+    name = _property(conn, win, "_NET_WM_NAME")
+    title = bytes(name).decode("utf-8", "replace") if name is not None else (win.get_wm_name() or "")
+    wm_class = win.get_wm_class() or ("", "")
+    pid = _property(conn, win, "_NET_WM_PID")
+    return Window(
+        id=wid,
+        title=str(title),
+        wm_class=wm_class[1],
+        pid=int(pid[0]) if pid else None,
+        x=-int(origin.x),
+        y=-int(origin.y),
+        width=int(geometry.width),
+        height=int(geometry.height),
+    )
+
+
+def client_windows(conn: xdisplay.Display) -> list[Window]:
+    """Top-level client windows, bottom to top (empty without a window manager)."""
+    root = conn.screen().root
+    ids = (
+        _property(conn, root, "_NET_CLIENT_LIST_STACKING") or _property(conn, root, "_NET_CLIENT_LIST") or []
+    )
+    out = []
+    for wid in ids:
+        try:
+            out.append(read_window(conn, int(wid)))
+        except (xerror.BadWindow, xerror.BadDrawable):
+            continue  # closed while we looked
+    return out
+
+
+def window_at(conn: xdisplay.Display, x: int, y: int) -> Window | None:
+    """The topmost client window containing screen point (x, y)."""
+    for window in reversed(client_windows(conn)):
+        if window.x <= x < window.x + window.width and window.y <= y < window.y + window.height:
+            return window
+    return None
+
+
+def active_window(conn: xdisplay.Display) -> Window | None:
+    """The window the window manager says has focus."""
+    active = _property(conn, conn.screen().root, "_NET_ACTIVE_WINDOW")
+    if not active or not active[0]:
+        return None
+    try:
+        return read_window(conn, int(active[0]))
+    except (xerror.BadWindow, xerror.BadDrawable):
+        return None
+
+
 class Keyboard:
     """Maps keysyms to keycodes, binding spare keycodes to keysyms the keymap lacks.
 
@@ -224,15 +284,8 @@ class X11Desktop(Desktop):
         self._apps = [a for a in self._apps if a.running]
 
     def windows(self) -> list[Window]:
-        """Top-level client windows, from the window manager's _NET_CLIENT_LIST."""
-        out = []
-        ids = self._property(self._root, "_NET_CLIENT_LIST") or []
-        for wid in ids:
-            try:
-                out.append(self._window(int(wid)))
-            except (xerror.BadWindow, xerror.BadDrawable):
-                continue  # closed while we looked
-        return out
+        """Top-level client windows, bottom to top, from the window manager's lists."""
+        return client_windows(self._conn)
 
     def wait_for_window(self, title: str = ".*", pid: int | None = None, timeout: float = 20.0) -> Window:
         """The first window whose title matches `title` (a regex) and, if given, whose pid is `pid`."""
@@ -247,28 +300,8 @@ class X11Desktop(Desktop):
                 raise DesktopError(f"no window titled /{title}/ within {timeout}s; windows: {seen}")
             time.sleep(0.05)
 
-    def _window(self, wid: int) -> Window:
-        win = self._conn.create_resource_object("window", wid)
-        geometry = win.get_geometry()
-        origin = win.translate_coords(self._root, 0, 0)
-        name = self._property(win, "_NET_WM_NAME")
-        title = bytes(name).decode("utf-8", "replace") if name is not None else (win.get_wm_name() or "")
-        wm_class = win.get_wm_class() or ("", "")
-        pid = self._property(win, "_NET_WM_PID")
-        return Window(
-            id=wid,
-            title=str(title),
-            wm_class=wm_class[1],
-            pid=int(pid[0]) if pid else None,
-            x=-int(origin.x),
-            y=-int(origin.y),
-            width=int(geometry.width),
-            height=int(geometry.height),
-        )
-
     def _property(self, win: object, name: str) -> Sequence[int] | bytes | None:
-        prop = win.get_full_property(self._conn.intern_atom(name), X.AnyPropertyType)  # type: ignore[attr-defined]
-        return prop.value if prop is not None else None
+        return _property(self._conn, win, name)
 
     def _resource_dpi(self) -> float | None:
         prop = self._root.get_full_property(Xatom.RESOURCE_MANAGER, Xatom.STRING)
