@@ -31,7 +31,7 @@ errors = Console(stderr=True)
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    errors.print(f"[bold red]error:[/] {message}")
+    errors.print(f"[bold red]error:[/] {message}", soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -265,3 +265,7 @@ def demo(
         table.add_row("file", str(saved))
         table.add_row("screenshot", str(shot))
         console.print(table)
+
+
+if __name__ == "__main__":
+    app()
