@@ -19,6 +19,7 @@ from deskhand.desktop import ActionError, DesktopError, KeyPress, TypeText, Xvfb
 if TYPE_CHECKING:
     from deskhand.desktop import App
     from deskhand.record.recorder import Recorder
+    from deskhand.run.report import RunResult
 
 app = typer.Typer(
     help="deskhand: watch a person do a job on a computer once, then do it faster, through pixels and keys.",
@@ -217,6 +218,185 @@ def _record_until(recorder: Recorder, app_proc: App | None) -> str:
                 )
     except KeyboardInterrupt:
         return "Ctrl+C"
+
+
+@app.command()
+def learn(
+    recordings: Annotated[list[Path], typer.Argument(help="One or more recordings of the same job.")],
+    out: Annotated[Path, typer.Option("--out", help="The skill directory to write.")],
+    name: Annotated[
+        str | None, typer.Option("--name", help="The skill's name (default: the directory's).")
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the skill summary as JSON.")] = False,
+) -> None:
+    """Compile recordings of a job into a skill: steps with target anchors, parameters and waits.
+
+    Typed text becomes a parameter named after the field's label; edit skill.yaml to rename it.
+
+    Example: deskhand learn rec1/ rec2/ --out refund-skill/
+    """
+    from deskhand.learn.compile import learn as compile_skill
+    from deskhand.learn.skill import SkillError, save_skill
+    from deskhand.record.format import Recording, RecordingError
+    from deskhand.vision.ocr import Ocr
+
+    try:
+        opened = [Recording.open(r) for r in recordings]
+        with console.status(f"learning from {len(opened)} recording(s)"):
+            skill, crops = compile_skill(opened, Ocr(), name or out.resolve().name)
+            save_skill(skill, out, crops)
+    except (RecordingError, SkillError) as e:
+        fail(str(e))
+    summary = {
+        "skill": str(out),
+        "steps": len(skill.steps),
+        "parameters": [
+            {"name": p.name, "required": p.required, "secret": p.secret} for p in skill.parameters
+        ],
+        "human_seconds": skill.human_time,
+    }
+    if json_out:
+        print(json.dumps(summary, indent=2, ensure_ascii=False))
+        return
+    table = Table("#", "step", "idempotent", title=f"skill {skill.name}: {len(skill.steps)} steps")
+    for step in skill.steps:
+        what = f"{step.note} <- {step.parameter}" if step.parameter else step.note
+        table.add_row(str(step.index), what, "yes" if step.idempotent else "[yellow]no[/]")
+    console.print(table)
+    params = ", ".join(f"{p.name}{'*' if p.required else ''}" for p in skill.parameters) or "none"
+    console.print(f"parameters (* required): {params}\nwrote {out / 'skill.yaml'}")
+
+
+def _parse_inputs(pairs: list[str] | None, csv_path: Path | None) -> list[dict[str, str]]:
+    """--input NAME=VALUE pairs, and/or one row per line of a CSV whose header names the inputs."""
+    import csv
+
+    base = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            fail(f"--input takes NAME=VALUE, got {pair!r}")
+        base[key.strip()] = value
+    if csv_path is None:
+        return [base]
+    try:
+        with csv_path.open(newline="", encoding="utf-8") as f:
+            rows = [{**base, **row} for row in csv.DictReader(f)]
+    except (OSError, UnicodeDecodeError, csv.Error) as e:
+        fail(f"cannot read {csv_path}: {e}")
+    if not rows:
+        fail(f"{csv_path} has no rows")
+    return rows
+
+
+@app.command()
+def run(
+    skill_dir: Annotated[Path, typer.Argument(help="A skill made by `deskhand learn`.")],
+    inputs: Annotated[
+        list[str] | None, typer.Option("--input", help="A parameter value, NAME=VALUE.")
+    ] = None,
+    rows: Annotated[Path | None, typer.Option("--inputs", help="A CSV of inputs, one run per row.")] = None,
+    size: Annotated[str | None, typer.Option("--size", help="Run on a private WIDTHxHEIGHT desktop.")] = None,
+    display: Annotated[
+        str | None, typer.Option("--display", help="Or on an existing X display, e.g. :0.")
+    ] = None,
+    dpi: Annotated[int, typer.Option("--dpi", help="DPI of a private desktop; 192 is 2x.")] = 96,
+    app_cmd: Annotated[
+        str | None, typer.Option("--app", help="Launch this app (fresh for every row).")
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print results as JSON.")] = False,
+    trace: Annotated[
+        Path | None, typer.Option("--trace", help="Write a trace video (.mp4) of the run.")
+    ] = None,
+    report: Annotated[Path, typer.Option("--report", help="Where an escalation report goes.")] = Path(
+        "deskhand-report"
+    ),
+    checkpoint: Annotated[
+        Path | None, typer.Option("--checkpoint", help="Write progress here after each step.")
+    ] = None,
+    resume: Annotated[Path | None, typer.Option("--resume", help="Resume from this checkpoint.")] = None,
+) -> None:
+    """Do the job a skill describes, on any screen, stopping to ask a person when unsure.
+
+    Exit code 1 means a run escalated: see the report directory for what it expected and saw.
+
+    Example: deskhand run refund-skill/ --size 1280x800 --app mousepad --input amount=25.00
+    """
+    from deskhand.desktop import AttachedDesktop
+    from deskhand.learn.skill import SkillError, check_skill
+    from deskhand.run.checkpoint import Checkpoint
+    from deskhand.run.runner import Runner
+    from deskhand.run.trace import Trace
+    from deskhand.vision.ocr import Ocr
+
+    if size and display:
+        fail("give --size or --display, not both")
+    results = []
+    with clear_errors():
+        try:
+            skill = check_skill(skill_dir)
+            runs = [skill.bind(row) for row in _parse_inputs(inputs, rows)]
+            start = Checkpoint.load(resume) if resume else None
+        except SkillError as e:
+            fail(str(e))
+        desktop = (
+            AttachedDesktop(display) if display else XvfbDesktop(*parse_size(size or "1920x1080"), dpi=dpi)
+        )
+        ocr = None
+
+        def shared_ocr() -> Ocr:
+            nonlocal ocr
+            ocr = ocr or Ocr()
+            return ocr
+
+        with desktop, console.status("running") as status:
+            recorder = Trace(trace, desktop.size) if trace else None
+            for n, values in enumerate(runs, 1):
+                status.update(f"row {n}/{len(runs)}: {skill.name}")
+                launched = desktop.launch(app_cmd) if app_cmd else None
+                runner = Runner(
+                    desktop,
+                    skill,
+                    values,
+                    checkpoint=checkpoint,
+                    report_dir=report / f"row-{n}",
+                    ocr=shared_ocr,
+                    on_frame=recorder.add if recorder else None,
+                )
+                try:
+                    results.append(runner.run(start if n == 1 else None))
+                except SkillError as e:
+                    fail(str(e))
+                if launched is not None:
+                    launched.close()
+                if not results[-1].ok:
+                    break
+            if recorder:
+                recorder.close()
+    _print_results(results, json_out)
+    if not all(r.ok for r in results) or len(results) < len(runs):
+        raise typer.Exit(1)
+
+
+def _print_results(results: list[RunResult], json_out: bool) -> None:
+    if json_out:
+        print(
+            json.dumps({"runs": [r.to_dict() for r in results], "ok": all(r.ok for r in results)}, indent=2)
+        )
+        return
+    table = Table("row", "result", "steps", "deskhand s", "human s", "speed-up", "app-bound")
+    for n, r in enumerate(results, 1):
+        result = "[green]done[/]" if r.ok else "[red]stopped[/]"
+        speed = f"{r.speedup:.1f}x" if r.speedup else "-"
+        bound = f"{r.app_bound_ratio:.2f}" if r.app_bound_ratio else "-"
+        table.add_row(str(n), result, str(len(r.steps)), f"{r.total_s:.2f}", f"{r.human_s:.1f}", speed, bound)
+    console.print(table)
+    for r in results:
+        if r.escalation:
+            e = r.escalation
+            console.print(
+                f"[red]stopped at step {e.step}[/] ({e.note}): {e.reason}\nreport: {e.report}/index.html"
+            )
 
 
 @app.command()

@@ -1,0 +1,1 @@
+"""learn/: recordings -> a Skill."""

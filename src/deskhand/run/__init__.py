@@ -1,0 +1,1 @@
+"""run/: a Skill, inputs and a Desktop -> the job done, or a clear stop."""
