@@ -315,6 +315,9 @@ def run(
         Path | None, typer.Option("--checkpoint", help="Write progress here after each step.")
     ] = None,
     resume: Annotated[Path | None, typer.Option("--resume", help="Resume from this checkpoint.")] = None,
+    step_timeout: Annotated[
+        float, typer.Option("--step-timeout", help="Seconds a target may take to appear.")
+    ] = 10.0,
 ) -> None:
     """Do the job a skill describes, on any screen, stopping to ask a person when unsure.
 
@@ -325,7 +328,7 @@ def run(
     from deskhand.desktop import AttachedDesktop
     from deskhand.learn.skill import SkillError, check_skill
     from deskhand.run.checkpoint import Checkpoint
-    from deskhand.run.runner import Runner
+    from deskhand.run.runner import RunConfig, Runner
     from deskhand.run.trace import Trace
     from deskhand.vision.ocr import Ocr
 
@@ -358,6 +361,7 @@ def run(
                     desktop,
                     skill,
                     values,
+                    RunConfig(step_timeout=step_timeout, effect_timeout=step_timeout),
                     checkpoint=checkpoint,
                     report_dir=report / f"row-{n}",
                     ocr=shared_ocr,

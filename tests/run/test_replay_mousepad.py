@@ -5,31 +5,23 @@ Success is read from the file Mousepad saved, never from our own screenshots.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 
 from deskhand.desktop import Drag, XvfbDesktop
-from deskhand.desktop.apps import mousepad_env
 from deskhand.learn.compile import learn
 from deskhand.learn.skill import check_skill, save_skill
 from deskhand.record.format import Recording
 from deskhand.record.human import ScriptedHuman
 from deskhand.record.recorder import RecordConfig, Recorder
 from deskhand.run.runner import Runner
+from deskhand.scenarios import letter
 from deskhand.vision.ocr import Ocr
 
 pytestmark = pytest.mark.x11
 
-NEW = {"text": "Dear Bob Ng,", "text_2": "Your refund of 7 € is on its way — 東京 ✓"}
-
-
-def _wait_for(predicate, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+NEW = letter.ROWS[0]
 
 
 @pytest.fixture(scope="module")
@@ -41,56 +33,36 @@ def ocr():
 def skill_dir(tmp_path_factory, ocr):
     """The scripted human writes a two-line letter and saves it, at 1920x1080."""
     tmp = tmp_path_factory.mktemp("mousepad-skill")
-    saved = tmp / "letter.txt"
-    with XvfbDesktop(1920, 1080) as desktop:
-        desktop.launch(["mousepad", str(saved)], env=mousepad_env(tmp / "home"))
-        window = desktop.wait_for_window("letter.txt")
-        desktop.wait_until_stable()
+    with XvfbDesktop(1920, 1080) as desktop, letter.open_app(desktop, tmp) as app:
         human = ScriptedHuman(desktop, time_scale=0.15, seed=2)
         with Recorder(desktop, tmp / "rec", RecordConfig()) as recorder:
-            human.click(window.x + 200, window.y + 200)
-            human.type("Dear Zoë,\nYour refund of 42 € is approved.")
-            human.press("ctrl+s")
-            _wait_for(lambda: saved.exists())
+            letter.perform(human, app)
+            assert letter.check(app, letter.RECORDED) is None
             path = recorder.stop()
     skill, crops = learn([Recording.open(path)], ocr, "letter")
     return save_skill(skill, tmp / "skill", crops)
 
 
-def _replay(tmp_path: Path, skill_dir: Path, ocr, size=(1920, 1080), env=None, move=None):
-    out = tmp_path / "reply.txt"
+def _replay(tmp_path: Path, skill_dir: Path, ocr, size=(1920, 1080), env=None, dpi=96, move=None):
     skill = check_skill(skill_dir)
-    with XvfbDesktop(*size) as desktop:
-        desktop.launch(["mousepad", str(out)], env={**mousepad_env(tmp_path / "home"), **(env or {})})
-        window = desktop.wait_for_window("reply.txt")
-        desktop.wait_until_stable()
+    with XvfbDesktop(*size, dpi=dpi) as desktop, letter.open_app(desktop, tmp_path, env) as app:
         if move:
+            window = app.window
             grab = (window.x + window.width // 2, window.y - 8)  # the title bar
-            desktop.perform(
-                Drag(
-                    (
-                        grab,
-                        (grab[0] + move[0] // 2, grab[1] + move[1] // 2),
-                        (grab[0] + move[0], grab[1] + move[1]),
-                    )
-                )
-            )
+            middle = (grab[0] + move[0] // 2, grab[1] + move[1] // 2)
+            desktop.perform(Drag((grab, middle, (grab[0] + move[0], grab[1] + move[1]))))
             desktop.wait_until_stable()
         result = Runner(
             desktop, skill, skill.bind(NEW), report_dir=tmp_path / "report", ocr=lambda: ocr
         ).run()
         assert result.ok, result.escalation
-        _wait_for(lambda: out.exists() and out.read_text(encoding="utf-8").endswith("✓"))
-    assert out.read_text(encoding="utf-8") == f"{NEW['text']}\n{NEW['text_2']}"
+        assert letter.check(app, NEW) is None
     return result
 
 
 def test_learned_skill_has_parameters_with_the_recorded_defaults(skill_dir):
     skill = check_skill(skill_dir)
-    assert [(p.name, p.default) for p in skill.parameters] == [
-        ("text", "Dear Zoë,"),
-        ("text_2", "Your refund of 42 € is approved."),
-    ]
+    assert [(p.name, p.default) for p in skill.parameters] == list(letter.RECORDED.items())
     assert [s.kind for s in skill.steps] == ["click", "type_text", "key_press", "type_text", "key_press"]
     assert skill.human_time > 0
 
@@ -110,3 +82,8 @@ def test_replay_after_the_window_was_moved(tmp_path, skill_dir, ocr):
 )
 def test_replay_with_another_font_size_or_theme(tmp_path, skill_dir, ocr, env):
     _replay(tmp_path, skill_dir, ocr, env=env)
+
+
+def test_replay_on_a_2x_hidpi_screen(tmp_path, skill_dir, ocr):
+    """Recorded at 96 dpi, run at 192 dpi: GTK draws everything twice as large."""
+    _replay(tmp_path, skill_dir, ocr, size=(2560, 1600), dpi=192)

@@ -46,6 +46,8 @@ class LearnConfig:
     reference_step: int = 32
     reference_reach: int = 640
     min_texture: float = 6.0  # grey-level standard deviation below which a crop is too flat to anchor on
+    shift_check: int = 6  # an anchor must not match this many pixels off its own place...
+    shift_near: int = 2  # ...beyond this many
     unique_score: float = 0.85  # a second match at or above this makes an anchor ambiguous
     change_threshold: int = 40  # per-channel difference that counts as change (video frames are lossy)
     min_change_pixels: int = 20
@@ -84,13 +86,26 @@ def _clip(x: int, y: int, w: int, h: int, frame: np.ndarray) -> tuple[int, int, 
     return max(0, min(x, fw - w)), max(0, min(y, fh - h)), w, h
 
 
-def _distinctive(frame: np.ndarray, crop: np.ndarray, config: LearnConfig) -> bool:
-    """Textured, and matching nowhere else on the frame."""
-    if cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY).std() < config.min_texture:
+def _distinctive(frame: np.ndarray, crop: np.ndarray, at: tuple[int, int], config: LearnConfig) -> bool:
+    """Textured, matching nowhere else on the frame, and not even a few pixels off its place.
+
+    A piece of a long border matches all along the border; matches are merged when they
+    overlap, so only shifting the crop around its own place shows it cannot fix a point.
+    """
+    gray = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY)
+    if gray.std() < config.min_texture:
         return False
-    return (
-        len(find(frame, crop, 1.0, config=MatchConfig(min_score=config.unique_score, max_candidates=2))) == 1
-    )
+    if len(find(frame, crop, 1.0, config=MatchConfig(min_score=config.unique_score, max_candidates=2))) != 1:
+        return False
+    s, (x, y), (h, w) = config.shift_check, at, gray.shape
+    fh, fw = frame.shape[:2]
+    x0, y0, x1, y1 = max(0, x - s), max(0, y - s), min(fw, x + w + s), min(fh, y + h + s)
+    window = cv2.cvtColor(np.ascontiguousarray(frame[y0:y1, x0:x1]), cv2.COLOR_RGB2GRAY)
+    scores = cv2.matchTemplate(window, gray, cv2.TM_CCOEFF_NORMED)
+    cx, cy = x - x0, y - y0
+    near = config.shift_near  # a real anchor still matches a pixel or two off; a border matches far along
+    scores[max(0, cy - near) : cy + near + 1, max(0, cx - near) : cx + near + 1] = -1
+    return bool(scores.max() < config.unique_score)
 
 
 def _crop_at(
@@ -111,14 +126,14 @@ def anchor(
     px, py = point
     for w, h in config.anchor_sizes:
         crop, x, y = _crop_at(frame, point, (int(w * scale), int(h * scale)))
-        if _distinctive(frame, crop, config):
+        if _distinctive(frame, crop, (x, y), config):
             return crop, (px - x, py - y)
     size = (int(config.reference_size[0] * scale), int(config.reference_size[1] * scale))
     step = int(config.reference_step * scale)
     for d in range(step, int(config.reference_reach * scale), step):
         for dx, dy in ((0, -d), (-d, 0), (d, 0), (0, d), (-d, -d), (d, -d), (-d, d), (d, d)):
             crop, x, y = _crop_at(frame, (px + dx, py + dy), size)
-            if _distinctive(frame, crop, config):
+            if _distinctive(frame, crop, (x, y), config):
                 return crop, (px - x, py - y)
     crop, x, y = _crop_at(frame, point, size)  # nothing distinctive anywhere near: the runner will say so
     return crop, (px - x, py - y)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,8 +106,7 @@ class Skill:
     @property
     def human_time(self) -> float:
         """The median human duration of the job, for speed reports."""
-        times = sorted(self.human_seconds)
-        return times[len(times) // 2] if times else 0.0
+        return statistics.median(self.human_seconds) if self.human_seconds else 0.0
 
     def crop(self, relative: str) -> np.ndarray:
         """A stored crop as RGB pixels."""
@@ -216,9 +216,7 @@ def _parse_step(data: Any, where: str, parameters: Mapping[str, Parameter]) -> S
     if parameter is not None:
         if parameter not in parameters:
             raise SkillError(f"{where} uses parameter {parameter!r}, which is not declared under parameters")
-        action_data.setdefault("text", "")
-        if parameters[parameter].secret:
-            action_data["secret"] = False  # the value arrives at run time
+        action_data.setdefault("text", "")  # the value arrives at run time
     try:
         action = from_dict(action_data)
     except ActionError as e:
@@ -276,7 +274,7 @@ def check_skill(root: Path | str) -> Skill:
     problems = []
     names = [p.name for p in skill.parameters]
     for name in names:
-        if not PARAMETER_NAME.match(name):
+        if not isinstance(name, str) or not PARAMETER_NAME.match(name):
             problems.append(f"parameter name {name!r} must be lower_snake_case")
     if len(set(names)) != len(names):
         problems.append(f"duplicate parameter names in {names}")
@@ -287,6 +285,8 @@ def check_skill(root: Path | str) -> Skill:
             problems.append(f"steps[{i}] has index {step.index}")
         if step.action.kind.value in ("click", "drag", "scroll") and step.target is None:
             problems.append(f"steps[{i}] ({step.kind}) has no target")
+        if step.target is not None and not step.target.crop:
+            problems.append(f"steps[{i}] target has no crop")
         crops = [c for c in (step.target.crop if step.target else "", step.effect.after_crop) if c]
         for crop in crops:
             if Path(crop).is_absolute() or ".." in Path(crop).parts:

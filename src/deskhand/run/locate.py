@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from deskhand.learn.skill import Target
-from deskhand.vision.ocr import Ocr, TextBox, best_text_match
+from deskhand.vision.ocr import Ocr, TextBox, best_text_match, normalize
 from deskhand.vision.template import Match, MatchConfig, find, find_multiscale
 
 
@@ -112,6 +112,31 @@ def _text_point(box: TextBox, target: Target, ratio: float) -> tuple[int, int]:
     return (box.center[0] + round(dx * scale), box.center[1] + round(dy * scale))
 
 
+def _inside(a: TextBox, b: TextBox) -> bool:
+    return b.x <= a.x and b.y <= a.y and a.x + a.width <= b.x + b.width and a.y + a.height <= b.y + b.height
+
+
+def lines(words: Sequence[TextBox]) -> list[TextBox]:
+    """Words on one row joined left to right: OCR splits a menu bar into words, a label may span them."""
+    rows: list[list[TextBox]] = []
+    for word in sorted(words, key=lambda b: (b.center[1], b.x)):
+        row = next((r for r in rows if abs(r[0].center[1] - word.center[1]) <= r[0].height / 2), None)
+        if row is None:
+            rows.append([word])
+        else:
+            row.append(word)
+    out = []
+    for row in rows:
+        if len(row) < 2:
+            continue
+        row.sort(key=lambda b: b.x)
+        x0, y0 = min(b.x for b in row), min(b.y for b in row)
+        x1, y1 = max(b.x + b.width for b in row), max(b.y + b.height for b in row)
+        text = " ".join(b.text for b in row)
+        out.append(TextBox(text, x0, y0, x1 - x0, y1 - y0, min(b.score for b in row)))
+    return out
+
+
 def by_text(
     frame: np.ndarray,
     ocr: Ocr,
@@ -132,11 +157,22 @@ def by_text(
         x = max(0, min(around[0] - rw // 2, w - rw))
         y = max(0, min(around[1] - rh // 2, h - rh))
         method = "ocr-region"
-    boxes = ocr.read(frame[y : y + rh, x : x + rw], offset=(x, y))
+    words = ocr.read(frame[y : y + rh, x : x + rw], offset=(x, y))
+    boxes = [*words, *lines(words)]
     box = best_text_match(boxes, query, config.min_text_ratio)
     if box is None:
         return Miss(f"{method}: no text like {query!r}")
     same = [b for b in boxes if best_text_match([b], query, config.min_text_ratio) is not None]
+    wanted = normalize(query)
+    containing = [b for b in same if wanted in normalize(b.text)]
+    same = (
+        [b for b in containing if normalize(b.text) == wanted] or containing or same
+    )  # "Save" is not "Save as..."
+    same = [
+        b for b in same if not any(o is not b and _inside(b, o) for o in same)
+    ]  # a word inside its own line
+    if len(same) == 1:
+        box = same[0]
     if len(same) > 1 and around is not None:
         same.sort(key=lambda b: math.dist(b.center, around))
         if math.dist(same[1].center, around) <= 2 * math.dist(same[0].center, around) + 20:

@@ -29,6 +29,7 @@ class StepReport:
     locate_s: float = 0.0  # finding it once it was there
     act_s: float = 0.0
     verify_s: float = 0.0  # waiting for the effect to show (the app responding)
+    check_s: float = 0.0  # deskhand reading typed text back: its own time, not the app's
     attempts: int = 1
     skipped: str = ""  # why a resumed run did not redo this step
 

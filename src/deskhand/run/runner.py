@@ -35,6 +35,8 @@ class RunConfig:
     settle: float = 0.3  # a screen unchanged this long without the target: read text instead
     settle_after_page: float = 0.1  # after a new page or window, wait until it is this still
     large_effect: float = 0.03  # an effect over this share of the screen is a new page or dialog
+    field_box: tuple[int, int] = (240, 48)  # around a clicked field, watched until still before typing
+    field_quiet: float = 0.05
     change_threshold: int = 24
     retries: int = 1
 
@@ -88,6 +90,7 @@ class Runner:
         self._last_point: tuple[int, int] | None = None
         self._templates = {s.index: skill.crop(s.target.crop) for s in skill.steps if s.target}
         self._checkpoint = Checkpoint(skill.name, len(skill.steps))
+        self._retype_tail: int | None = None
 
     @property
     def ocr(self) -> Ocr:
@@ -199,17 +202,33 @@ class Runner:
         if not step.idempotent and self.checkpoint_path:
             self._save(replace(self._checkpoint, pending=step.index))
         action = self._bind(step, point)
+        if isinstance(action, TypeText) and point is not None:
+            wait_s += self._field_ready(point)
         t_act = self.clock()
         if redo and isinstance(action, TypeText):
             self.desktop.perform(KeyPress("ctrl+a"))  # typing again replaces, never appends
+        elif self._retype_tail == step.index:
+            self.desktop.perform(KeyPress("shift+Home"))  # select what landed on this line, then replace it
         self.desktop.perform(action)
         act_s = self.clock() - t_act
         verify_s = self._verify(step, point, frame)
-        if isinstance(action, TypeText) and not action.secret:
-            verify_s += self._verify_typed(step, point, action.text)
+        check_s = 0.0
+        secret = isinstance(step.action, TypeText) and step.action.secret  # never read back, never traced
+        if isinstance(action, TypeText) and not secret:
+            settle_s, check_s = self._verify_typed(step, action.text, frame)
+            verify_s += settle_s
         self._trace(step)
         return StepReport(
-            step.index, step.kind, step.note, method, round(score, 4), wait_s, locate_s, act_s, verify_s
+            step.index,
+            step.kind,
+            step.note,
+            method,
+            round(score, 4),
+            wait_s,
+            locate_s,
+            act_s,
+            verify_s,
+            check_s,
         )
 
     def _trace(self, step: Step) -> None:
@@ -315,37 +334,54 @@ class Runner:
             )
         return self.clock() - t0
 
-    def _verify_typed(self, step: Step, point: tuple[int, int] | None, text: str) -> float:
-        """Read the field back: keys sent before an app was ready for them are lost, not late.
+    def _field_ready(self, point: tuple[int, int]) -> float:
+        """Wait until the field just clicked has stopped redrawing: keys sent earlier can be lost."""
+        w, h = (round(v * self.ratio) for v in self.config.field_box)
+        sw, sh = self.desktop.size
+        x, y = max(0, min(point[0] - w // 2, sw - w)), max(0, min(point[1] - h // 2, sh - h))
+        t0 = self.clock()
+        self.desktop.wait_until_stable(
+            Region(x, y, min(w, sw), min(h, sh)), quiet=self.config.field_quiet, timeout=2.0
+        )
+        return self.clock() - t0
 
-        Only letters and digits are compared (OCR reads those reliably); a value with fewer
-        than three of them, or one typed where no effect region is known, is not read back.
+    def _verify_typed(self, step: Step, text: str, before: Frame) -> tuple[float, float]:
+        """Read the typed text back where the screen changed: keys sent before an app was ready are lost.
+
+        Returns (seconds the screen took to settle, seconds spent reading): the app's time, then
+        deskhand's own. Only letters and digits are compared, as OCR reads those reliably; a value
+        with fewer than three of them is not read back. Something did change (the effect was
+        verified), so a mismatch is never retyped blindly: only a lost head is typed again.
         """
         wanted = "".join(c for c in text.lower() if c.isascii() and c.isalnum())
-        region = self._effect_region(step, point)
-        if len(wanted) < 3 or region is None:
-            return 0.0
+        if len(wanted) < 3:
+            return 0.0, 0.0
         t0 = self.clock()
-        sw, _ = self.desktop.size
-        pad = round(8 * self.ratio)
-        band = Region(
-            max(0, region.x - pad),
-            max(0, region.y - pad),
-            min(sw - max(0, region.x - pad), region.width + 2 * pad + round(len(text) * 14 * self.ratio)),
-            min(self.desktop.size[1] - max(0, region.y - pad), region.height + 2 * pad),
-        )
-        self.desktop.wait_until_stable(band, quiet=0.03, timeout=self.config.effect_timeout)
-        shot = self.desktop.screenshot(band)
-        seen = "".join(
-            c for b in self.ocr.read(shot.pixels) for c in b.text.lower() if c.isascii() and c.isalnum()
-        )
+        after = self.desktop.wait_until_stable(quiet=0.03, timeout=self.config.effect_timeout)
+        settled = self.clock()
+        gap = round(24 * self.ratio)  # a space between words is wider on a HiDPI screen
+        changed = change_boxes(before.pixels, after.pixels, threshold=self.config.change_threshold, merge_gap=gap)
+        boxes = sorted((b for b in changed if b[2] > 3), key=lambda b: (b[1], b[0]))[:6]  # reading order
+        seen, pad = "", round(6 * self.ratio)
+        h, w = after.pixels.shape[:2]
+        for x, y, bw, bh in boxes:
+            crop = after.pixels[
+                max(0, y - pad) : min(h, y + bh + pad), max(0, x - pad) : min(w, x + bw + pad)
+            ]
+            seen += "".join(
+                c for b in self.ocr.read(crop) for c in b.text.lower() if c.isascii() and c.isalnum()
+            )
         common = SequenceMatcher(None, wanted, seen).find_longest_match().size
         if wanted in seen or common >= 0.8 * len(wanted):
-            return self.clock() - t0
-        reason = f"step {step.index} ({step.note}): typed {len(text)} characters but the field shows {seen!r}"
-        if common <= 0.3 * len(wanted):
-            raise _Retry(reason, self.desktop.screenshot())  # nothing landed: typing again is safe
-        raise Escalation(reason + "; typing again could duplicate what did land", self.desktop.screenshot())
+            return settled - t0, self.clock() - settled
+        reason = (
+            f"step {step.index} ({step.note}): typed {len(text)} characters but the screen shows {seen!r}"
+        )
+        read = Miss("where the screen changed", boxes[0] if boxes else None, common / len(wanted))
+        if common and wanted.endswith(seen[-common:]) and self._retype_tail is None:
+            self._retype_tail = step.index  # the head was lost: select back over the tail and retype
+            raise _Retry(reason, after, read)
+        raise Escalation(reason + "; typing again could duplicate what did land", after, read)
 
     def _is_large(self, step: Step) -> bool:
         if step.effect.whole_screen:
