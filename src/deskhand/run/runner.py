@@ -360,7 +360,9 @@ class Runner:
         after = self.desktop.wait_until_stable(quiet=0.03, timeout=self.config.effect_timeout)
         settled = self.clock()
         gap = round(24 * self.ratio)  # a space between words is wider on a HiDPI screen
-        changed = change_boxes(before.pixels, after.pixels, threshold=self.config.change_threshold, merge_gap=gap)
+        changed = change_boxes(
+            before.pixels, after.pixels, threshold=self.config.change_threshold, merge_gap=gap
+        )
         boxes = sorted((b for b in changed if b[2] > 3), key=lambda b: (b[1], b[0]))[:6]  # reading order
         seen, pad = "", round(6 * self.ratio)
         h, w = after.pixels.shape[:2]
