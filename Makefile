@@ -34,6 +34,8 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/desktop.py
+	$(BIN)/python bench/record.py
+	$(BIN)/python bench/replay.py
 
 clean:
 	rm -rf $(VENV) $(STAMP) demo-out

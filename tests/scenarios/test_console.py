@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 import pytest
 
+from deskhand.desktop.apps import CHROMIUM_FLAGS
 from deskhand.scenarios.console import ConsoleLook, ConsoleServer, Store, default_tickets
 from deskhand.scenarios.console.__main__ import parse_args
 
@@ -348,12 +349,7 @@ def _screenshot(url: str, png: Path, profile: Path, size: str = "1280,800") -> s
     command = [
         CHROMIUM,
         "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
+        *CHROMIUM_FLAGS,
         f"--user-data-dir={profile}",
         f"--screenshot={png}",
         f"--window-size={size}",
@@ -362,7 +358,6 @@ def _screenshot(url: str, png: Path, profile: Path, size: str = "1280,800") -> s
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Chromium")
 def test_chromium_renders_ticket_and_confirm_pages(console: ConsoleServer, tmp_path: Path) -> None:
     """Real pixels: the pages draw at 1280x800, and the refund form fits 640x480 without scrolling."""
     shots = {
