@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 import pytest
+from tests.fakes import FakeOcr
 
 from deskhand.desktop.action import Action, Click, Drag, KeyPress, Scroll, TypeText, Wait
 from deskhand.learn.compile import (
@@ -32,24 +33,6 @@ from deskhand.vision.template import MatchConfig, find
 CONFIG = LearnConfig()
 BACKGROUND = 240
 BUTTON = (110, 28)
-
-
-class FakeOcr:
-    """Returns the canned boxes lying wholly inside the region read, as a real OCR would."""
-
-    def __init__(self, boxes: Sequence[TextBox]) -> None:
-        self.boxes = list(boxes)
-        self.regions: list[tuple[int, int, int, int]] = []
-
-    def read(self, image: np.ndarray, offset: tuple[int, int] = (0, 0)) -> list[TextBox]:
-        x0, y0 = offset
-        h, w = image.shape[:2]
-        self.regions.append((x0, y0, w, h))
-        return [
-            b
-            for b in self.boxes
-            if x0 <= b.x and b.x + b.width <= x0 + w and y0 <= b.y and b.y + b.height <= y0 + h
-        ]
 
 
 def draw_button(frame: np.ndarray, x: int, y: int, label: str) -> None:
