@@ -348,22 +348,43 @@ class Runner:
     def _verify_typed(self, step: Step, text: str, before: Frame) -> tuple[float, float]:
         """Read the typed text back where the screen changed: keys sent before an app was ready are lost.
 
-        Returns (seconds the screen took to settle, seconds spent reading): the app's time, then
-        deskhand's own. Only letters and digits are compared, as OCR reads those reliably; a value
-        with fewer than three of them is not read back. Something did change (the effect was
+        Returns (seconds waiting for the app to draw it, seconds spent reading): the app's time,
+        then deskhand's own. Only letters and digits are compared, as OCR reads those reliably; a
+        value with fewer than three of them is not read back. Something did change (the effect was
         verified), so a mismatch is never retyped blindly: only a lost head is typed again.
         """
         wanted = "".join(c for c in text.lower() if c.isascii() and c.isalnum())
         if len(wanted) < 3:
             return 0.0, 0.0
         t0 = self.clock()
-        after = self.desktop.wait_until_stable(quiet=0.03, timeout=self.config.effect_timeout)
-        settled = self.clock()
+        deadline = t0 + self.config.effect_timeout
+        reading = 0.0
+        while True:  # a slow app draws late: look again until the text shows or time is up
+            after = self.desktop.wait_until_stable(quiet=0.03, timeout=self.config.effect_timeout)
+            t_read = self.clock()
+            boxes, seen = self._read_changes(before, after)
+            reading += self.clock() - t_read
+            common = SequenceMatcher(None, wanted, seen).find_longest_match().size
+            if wanted in seen or common >= 0.8 * len(wanted):
+                return self.clock() - t0 - reading, reading
+            if self.clock() >= deadline:
+                break
+        reason = (
+            f"step {step.index} ({step.note}): typed {len(text)} characters but the screen shows {seen!r}"
+        )
+        read = Miss("where the screen changed", boxes[0] if boxes else None, common / len(wanted))
+        if common and wanted.endswith(seen[-common:]) and self._retype_tail is None:
+            self._retype_tail = step.index  # the head was lost: select back over the tail and retype
+            raise _Retry(reason, after, read)
+        raise Escalation(reason + "; typing again could duplicate what did land", after, read)
+
+    def _read_changes(self, before: Frame, after: Frame) -> tuple[list[tuple[int, int, int, int]], str]:
+        """Letters and digits OCR reads where `after` differs from `before`, in reading order."""
         gap = round(24 * self.ratio)  # a space between words is wider on a HiDPI screen
         changed = change_boxes(
             before.pixels, after.pixels, threshold=self.config.change_threshold, merge_gap=gap
         )
-        boxes = sorted((b for b in changed if b[2] > 3), key=lambda b: (b[1], b[0]))[:6]  # reading order
+        boxes = sorted((b for b in changed if b[2] > 3), key=lambda b: (b[1], b[0]))[:6]
         seen, pad = "", round(6 * self.ratio)
         h, w = after.pixels.shape[:2]
         for x, y, bw, bh in boxes:
@@ -373,17 +394,7 @@ class Runner:
             seen += "".join(
                 c for b in self.ocr.read(crop) for c in b.text.lower() if c.isascii() and c.isalnum()
             )
-        common = SequenceMatcher(None, wanted, seen).find_longest_match().size
-        if wanted in seen or common >= 0.8 * len(wanted):
-            return settled - t0, self.clock() - settled
-        reason = (
-            f"step {step.index} ({step.note}): typed {len(text)} characters but the screen shows {seen!r}"
-        )
-        read = Miss("where the screen changed", boxes[0] if boxes else None, common / len(wanted))
-        if common and wanted.endswith(seen[-common:]) and self._retype_tail is None:
-            self._retype_tail = step.index  # the head was lost: select back over the tail and retype
-            raise _Retry(reason, after, read)
-        raise Escalation(reason + "; typing again could duplicate what did land", after, read)
+        return boxes, seen
 
     def _is_large(self, step: Step) -> bool:
         if step.effect.whole_screen:
@@ -402,7 +413,8 @@ class Runner:
             if region is not None:
                 now = self.desktop.screenshot(region)
                 crop = before.pixels[region.y : region.y + region.height, region.x : region.x + region.width]
-                if (np.abs(now.pixels.astype(np.int16) - crop) > self.config.change_threshold).any():
+                diff = np.abs(now.pixels.astype(np.int16) - crop) > self.config.change_threshold
+                if diff.any(axis=(0, 2)).sum() > 3:  # more than a blinking caret
                     return
             if region is None or self.clock() >= next_full:
                 full = self.desktop.screenshot()
