@@ -413,8 +413,8 @@ class Runner:
             if region is not None:
                 now = self.desktop.screenshot(region)
                 crop = before.pixels[region.y : region.y + region.height, region.x : region.x + region.width]
-                diff = np.abs(now.pixels.astype(np.int16) - crop) > self.config.change_threshold
-                if diff.any(axis=(0, 2)).sum() > 3:  # more than a blinking caret
+                # any change counts here: a caret moving to the next line is all that Return shows
+                if (np.abs(now.pixels.astype(np.int16) - crop) > self.config.change_threshold).any():
                     return
             if region is None or self.clock() >= next_full:
                 full = self.desktop.screenshot()
