@@ -38,6 +38,7 @@ class RunConfig:
     field_box: tuple[int, int] = (240, 48)  # around a clicked field, watched until still before typing
     field_quiet: float = 0.05
     change_threshold: int = 24
+    effect_margin: int = 16  # an effect region grows this much: the change can land a glyph away
     retries: int = 1
 
 
@@ -317,9 +318,10 @@ class Runner:
         if step.effect.region is None or point is None:
             return None
         dx, dy, w, h = (round(v * self.ratio) for v in step.effect.region)
+        m = round(self.config.effect_margin * self.ratio)
         sw, sh = self.desktop.size
-        x0, y0 = max(0, point[0] + dx), max(0, point[1] + dy)
-        x1, y1 = min(sw, point[0] + dx + w), min(sh, point[1] + dy + h)
+        x0, y0 = max(0, point[0] + dx - m), max(0, point[1] + dy - m)
+        x1, y1 = min(sw, point[0] + dx + w + m), min(sh, point[1] + dy + h + m)
         return Region(x0, y0, x1 - x0, y1 - y0) if x1 > x0 and y1 > y0 else None
 
     def _verify(self, step: Step, point: tuple[int, int] | None, before: Frame) -> float:
