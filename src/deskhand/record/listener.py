@@ -73,6 +73,7 @@ class InputListener:
                 }
             ],
         )
+        self._lag_ns: int | None = None  # our clock minus the server's, at the quickest delivery
         self._held_keys: dict[int, int] = {}  # keycode -> keysym decoded at key_down
         self._pointer = (0, 0)
         self._window = WindowInfo()
@@ -114,8 +115,12 @@ class InputListener:
             if parsed is not None:
                 self.on_event(parsed)
 
+    def _stamp(self, server_ms: int) -> int:
+        t_ns, self._lag_ns = server_stamp(self.clock(), server_ms, self._lag_ns)
+        return t_ns
+
     def _parse(self, event: rq.Event) -> InputEvent | None:
-        t_ns = self.clock()
+        t_ns = self._stamp(event.time)
         kind = event.type
         if kind == X.MotionNotify:
             self._pointer = (event.root_x, event.root_y)
@@ -178,3 +183,15 @@ class InputListener:
             return query()
         except (xerror.BadWindow, xerror.BadDrawable, xerror.BadValue):
             return None
+
+
+def server_stamp(now_ns: int, server_ms: int, lag_ns: int | None) -> tuple[int, int]:
+    """When the server saw an event, on our clock, and the lag to keep: events reach us late under load.
+
+    The server's millisecond clock maps onto ours by the smallest lag seen so far; a jump of a
+    minute (the 32-bit counter wrapped, or another clock) starts the mapping afresh.
+    """
+    lag = now_ns - server_ms * 1_000_000
+    if lag_ns is None or lag < lag_ns or lag - lag_ns > 60 * 10**9:
+        lag_ns = lag
+    return min(now_ns, server_ms * 1_000_000 + lag_ns), lag_ns

@@ -8,6 +8,7 @@ in memory until `stop()`, where secrets are found and blanked before anything is
 from __future__ import annotations
 
 import bisect
+import collections
 import dataclasses
 import queue
 import re
@@ -101,6 +102,8 @@ class Recorder:
         self._last_key_down: InputEvent | None = None
         self._frame_times: list[int] = []
         self._latest: tuple[int, np.ndarray] | None = None
+        # the last few frames: an event reaches us late under load, after newer frames were taken
+        self._recent: collections.deque[tuple[int, int, np.ndarray]] = collections.deque(maxlen=4)
         self._last_clear: np.ndarray | None = None
         self._before: dict[int, int] = {}  # event t_ns -> index of the frame just before it
         self._kept: dict[int, str] = {}  # frame index -> PNG path
@@ -201,6 +204,7 @@ class Recorder:
         with self._lock:
             self._frame_times.append(t_ns)
             self._latest = (index, pixels)
+            self._recent.append((index, t_ns, pixels))
 
     def _png_loop(self) -> None:
         while (item := self._png_queue.get()) is not None:
@@ -209,8 +213,8 @@ class Recorder:
 
     def _keep_frame_before(self, event: InputEvent) -> None:
         with self._lock:
-            assert self._latest is not None
-            index, pixels = self._latest
+            older = [f for f in self._recent if f[1] <= event.t_ns]
+            index, _, pixels = older[-1] if older else self._recent[0]
         self._before[event.t_ns] = index
         if index not in self._kept:
             self._kept[index] = ""  # queued
