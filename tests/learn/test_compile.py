@@ -318,10 +318,18 @@ def test_a_change_near_the_point_is_an_effect_relative_to_the_point() -> None:
     np.testing.assert_array_equal(crop, after[200:230, 300:420])
 
 
-def test_a_change_far_from_the_point_is_a_whole_screen_effect() -> None:
+def test_a_small_change_far_from_the_point_is_an_effect_elsewhere() -> None:
     before = helpdesk()
     after = before.copy()
     after[20:50, 20:80] = (200, 30, 30)
+    effect, crop = effect_of(observed(before, after), (760, 580), 1.0, CONFIG)
+    assert effect == Effect(elsewhere=True) and effect.expected and crop is None
+
+
+def test_a_large_change_far_from_the_point_is_a_whole_screen_effect() -> None:
+    before = helpdesk()
+    after = before.copy()
+    after[20:200, 20:300] = (200, 30, 30)  # a dialog: a tenth of the screen
     effect, crop = effect_of(observed(before, after), (760, 580), 1.0, CONFIG)
     assert effect == Effect(whole_screen=True) and crop is None
 
@@ -347,9 +355,9 @@ def test_a_blinking_caret_is_not_an_effect() -> None:
     assert effect_of(observed(before, after), (300, 140), 1.0, CONFIG) == (Effect(), None)
 
 
-def test_a_change_with_no_point_is_a_whole_screen_effect() -> None:
+def test_a_small_change_with_no_point_is_an_effect_elsewhere() -> None:
     before = helpdesk()
     after = before.copy()
     after[200:230, 300:420] = (30, 120, 40)
     effect, crop = effect_of(observed(before, after, KeyPress("Return")), None, 1.0, CONFIG)
-    assert effect == Effect(whole_screen=True) and crop is None
+    assert effect == Effect(elsewhere=True) and crop is None

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import cv2
 import numpy as np
@@ -89,6 +89,19 @@ def test_tickets_page_links_every_ticket(console: ConsoleServer) -> None:
     for ticket in default_tickets():
         assert f'<a href="/ticket/{ticket.id}">{ticket.subject}</a>' in page.body
     assert "Zoë Müller" in page.body and "Liam O&#x27;Connor" in page.body
+
+
+@pytest.mark.parametrize("typed", ["4823", " #4823 "])
+def test_find_ticket_opens_the_ticket_typed(console: ConsoleServer, typed: str) -> None:
+    assert 'id="find-ticket"' in get(console, "/").body
+    page = get(console, f"/ticket?id={quote(typed)}")
+    assert page.status == 200 and page.title.startswith("Ticket #4823 — ")
+
+
+@pytest.mark.parametrize(("typed", "status"), [("abc", 400), ("", 400), ("99", 404)])
+def test_find_ticket_with_no_such_ticket_says_so(console: ConsoleServer, typed: str, status: int) -> None:
+    page = get(console, f"/ticket?id={quote(typed)}")
+    assert page.status == status and 'id="problem"' in page.body
 
 
 def test_ticket_page_shows_facts_and_title_equals_heading(console: ConsoleServer) -> None:

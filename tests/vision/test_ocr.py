@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
-from deskhand.vision.ocr import Ocr, OcrConfig, TextBox, best_text_match, normalize, reading_order
+from deskhand.vision.ocr import Ocr, OcrConfig, TextBox, best_text_match, letters, normalize, reading_order
 
 Line = tuple[str, tuple[int, int], float]  # text, baseline origin (x, y), font scale
 
@@ -141,3 +141,16 @@ def test_reading_order_goes_line_by_line() -> None:
         TextBox("line", 70, 42, 30, 12, 1.0),
     ]
     assert [box.text for box in reading_order(boxes)] == ["hello", "world", "second", "line"]
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        ("Søren Ægidius", "sorenaegidius"),
+        ("Zoë Müller", "zoemuller"),
+        ("Weiß 42 €", "weiss42"),
+        ("東京 ✓", ""),
+    ],
+)
+def test_letters_fold_to_the_ascii_ocr_reads(text: str, folded: str) -> None:
+    assert letters(text) == folded

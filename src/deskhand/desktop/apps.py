@@ -19,8 +19,22 @@ CHROMIUM_FLAGS = (
 )
 
 
-def chromium(url: str, profile: Path, kiosk: bool = True, binary: str = "chromium") -> list[str]:
-    """Chromium on `url` with a fresh profile; kiosk fills the screen with the page alone."""
+def chromium(
+    url: str,
+    profile: Path,
+    kiosk: bool = True,
+    binary: str = "chromium",
+    window: tuple[int, int, int, int] | None = None,
+) -> list[str]:
+    """Chromium on `url` with a fresh profile; kiosk fills the screen with the page alone.
+
+    `window` (x, y, width, height) instead opens the page as an app window, with no tabs or
+    address bar, beside other apps on the screen.
+    """
+    if window is not None:
+        x, y, w, h = window
+        placed = ["--test-type", f"--window-position={x},{y}", f"--window-size={w},{h}", f"--app={url}"]
+        return [binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *placed]
     return [binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *(["--kiosk"] if kiosk else []), url]
 
 

@@ -51,6 +51,7 @@ class LearnConfig:
     unique_score: float = 0.85  # a second match at or above this makes an anchor ambiguous
     change_threshold: int = 40  # per-channel difference that counts as change (video frames are lossy)
     min_change_pixels: int = 20
+    new_screen_share: float = 0.03  # changes over this share of the screen are a new page or dialog
     local_effect_px: int = 400  # an effect further than this from the action's point is "somewhere on screen"
     text_box: tuple[int, int] = (320, 64)  # region read around a target for its text and label
     label_reach: int = 560  # how far left of a field its label may be
@@ -187,20 +188,23 @@ def effect_of(
     boxes = [b for b in boxes if b[2] > 3]  # a blinking caret is not an effect
     if not boxes:
         return Effect(), None
-    if point is None:
-        return Effect(whole_screen=True), None
     h, w = observed.before.shape[:2]
+    if sum(bw * bh for _, _, bw, bh in boxes) >= config.new_screen_share * w * h:
+        return Effect(whole_screen=True), None
+    if point is None:
+        return Effect(elsewhere=True), None
+    at = point
 
     def distance(box: tuple[int, int, int, int]) -> float:
         bx, by, bw, bh = box
-        dx = max(bx - point[0], 0, point[0] - (bx + bw))
-        dy = max(by - point[1], 0, point[1] - (by + bh))
+        dx = max(bx - at[0], 0, at[0] - (bx + bw))
+        dy = max(by - at[1], 0, at[1] - (by + bh))
         return float(np.hypot(dx, dy))
 
     nearest = min(boxes, key=distance)
     bx, by, bw, bh = nearest
-    if distance(nearest) > config.local_effect_px * scale or bw * bh > 0.25 * w * h:
-        return Effect(whole_screen=True), None
+    if distance(nearest) > config.local_effect_px * scale:
+        return Effect(elsewhere=True), None
     after = np.ascontiguousarray(observed.after[by : by + bh, bx : bx + bw])
     return Effect(region=(bx - point[0], by - point[1], bw, bh)), after
 
@@ -274,6 +278,7 @@ def compile_steps(
     crops: dict[str, np.ndarray] = {}
     labels: list[str] = []
     focused = ("", "")  # text and label of the last pointer target: the field typing goes into
+    focused_in = 0  # the window it was in
     for i, obs in enumerate(observed):
         action = obs.action.action
         point = _point(action)
@@ -281,7 +286,9 @@ def compile_steps(
         text, label, offset, text_height = ("", "", (0, 0), 0)
         if point is not None:
             text, label, offset, text_height = read_target(ocr, obs.before, point, scale, config)
-            focused = (text, label)
+            focused, focused_in = (text, label), obs.action.window.id
+        elif obs.action.window.id and obs.action.window.id != focused_in:
+            label = obs.action.window.title  # a dialog opened by a key: typing goes into it
         elif obs.action.target is not None:
             text, label = focused
         target = None

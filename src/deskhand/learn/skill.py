@@ -49,15 +49,19 @@ class Target:
 
 @dataclass(frozen=True)
 class Effect:
-    """What acting changes: `region` relative to the action's point (dx, dy, w, h), or the whole screen."""
+    """What acting changes: `region` relative to the action's point (dx, dy, w, h); or the whole
+    screen (a new page, dialog or window, to let settle before the next step); or a small change
+    `elsewhere`, far from the point (a key moving a spreadsheet's cursor, a title losing its '*').
+    """
 
     region: tuple[int, int, int, int] | None = None
     after_crop: str = ""  # how that region looked afterwards, to tell on resume whether it already happened
     whole_screen: bool = False
+    elsewhere: bool = False
 
     @property
     def expected(self) -> bool:
-        return self.region is not None or self.whole_screen
+        return self.region is not None or self.whole_screen or self.elsewhere
 
 
 @dataclass(frozen=True)

@@ -17,13 +17,13 @@ from pathlib import Path
 import numpy as np
 
 from deskhand.desktop.action import Action, Click, Drag, KeyPress, Scroll, TypeText
-from deskhand.desktop.base import Desktop, Frame, Region
+from deskhand.desktop.base import Desktop, DesktopError, Frame, Region
 from deskhand.learn.skill import Skill, SkillError, Step
 from deskhand.run.checkpoint import Checkpoint
 from deskhand.run.locate import LocateConfig, Located, Miss, best_candidate, by_template, by_text
 from deskhand.run.report import Escalated, RunResult, StepReport, write_escalation
 from deskhand.vision.change import change_boxes
-from deskhand.vision.ocr import Ocr
+from deskhand.vision.ocr import Ocr, letters
 from deskhand.vision.template import MatchConfig, find
 
 
@@ -56,9 +56,10 @@ class _Retry(Exception):
         self.reason, self.frame, self.miss = reason, frame, miss
 
 
-def _whole_screen_changed(before: np.ndarray, after: np.ndarray, threshold: int) -> bool:
-    """Anything changed that is more than a blinking caret."""
-    return any(w > 3 for _, _, w, _ in change_boxes(before, after, threshold=threshold, min_pixels=20))
+def _whole_screen_changed(before: np.ndarray, after: np.ndarray, threshold: int, min_area: int = 0) -> bool:
+    """Anything changed that is more than a blinking caret, and over at least `min_area` pixels."""
+    boxes = [b for b in change_boxes(before, after, threshold=threshold, min_pixels=20) if b[2] > 3]
+    return bool(boxes) and sum(w * h for _, _, w, h in boxes) >= min_area
 
 
 class Runner:
@@ -331,9 +332,16 @@ class Runner:
         t0 = self.clock()
         self._wait_for_effect(step, point, before)
         if self._is_large(step):  # a new page, dialog or window: it takes input once it stops changing
-            self.desktop.wait_until_stable(
-                quiet=self.config.settle_after_page, timeout=self.config.effect_timeout
-            )
+            try:
+                self.desktop.wait_until_stable(
+                    quiet=self.config.settle_after_page, timeout=self.config.effect_timeout
+                )
+            except DesktopError:
+                raise Escalation(
+                    f"step {step.index} ({step.note}): the screen kept changing for "
+                    f"{self.config.effect_timeout:g}s after acting",
+                    self.desktop.screenshot(),
+                ) from None
         return self.clock() - t0
 
     def _field_ready(self, point: tuple[int, int]) -> float:
@@ -355,7 +363,7 @@ class Runner:
         value with fewer than three of them is not read back. Something did change (the effect was
         verified), so a mismatch is never retyped blindly: only a lost head is typed again.
         """
-        wanted = "".join(c for c in text.lower() if c.isascii() and c.isalnum())
+        wanted = letters(text)
         if len(wanted) < 3:
             return 0.0, 0.0
         t0 = self.clock()
@@ -366,8 +374,11 @@ class Runner:
             t_read = self.clock()
             boxes, seen = self._read_changes(before, after)
             reading += self.clock() - t_read
-            common = SequenceMatcher(None, wanted, seen).find_longest_match().size
-            if wanted in seen or common >= 0.8 * len(wanted):
+            matcher = SequenceMatcher(None, wanted, seen, autojunk=False)
+            common = matcher.find_longest_match().size
+            matched = sum(block.size for block in matcher.get_matching_blocks())
+            # OCR misreads a letter here and there; letters scattered over the changes are not the text
+            if wanted in seen or (matched >= 0.8 * len(wanted) and common >= 0.5 * len(wanted)):
                 return self.clock() - t0 - reading, reading
             if self.clock() >= deadline:
                 break
@@ -393,9 +404,7 @@ class Runner:
             crop = after.pixels[
                 max(0, y - pad) : min(h, y + bh + pad), max(0, x - pad) : min(w, x + bw + pad)
             ]
-            seen += "".join(
-                c for b in self.ocr.read(crop) for c in b.text.lower() if c.isascii() and c.isalnum()
-            )
+            seen += "".join(letters(b.text) for b in self.ocr.read(crop))
         return boxes, seen
 
     def _is_large(self, step: Step) -> bool:
@@ -406,8 +415,20 @@ class Runner:
         _, _, w, h = step.effect.region
         return w * h >= self.config.large_effect * self.skill.screen.width * self.skill.screen.height
 
+    def _new_screen_area(self) -> int:
+        """How much must change before a new page or dialog counts as shown, in pixels now.
+
+        A button drawn pressed is not yet the dialog it opens: GTK shows the press for a quarter
+        second before acting, and a key sent then is lost. Half the recorded threshold, scaled to
+        this screen's DPI and capped by its size, leaves room for another layout.
+        """
+        recorded = self.skill.screen.width * self.skill.screen.height * self.ratio**2
+        w, h = self.desktop.size
+        return round(0.5 * self.config.large_effect * min(recorded, w * h))
+
     def _wait_for_effect(self, step: Step, point: tuple[int, int] | None, before: Frame) -> None:
         region = self._effect_region(step, point)
+        min_area = self._new_screen_area() if step.effect.whole_screen else 0
         t0 = self.clock()
         deadline = t0 + self.config.effect_timeout
         next_full = t0
@@ -420,7 +441,7 @@ class Runner:
                     return
             if region is None or self.clock() >= next_full:
                 full = self.desktop.screenshot()
-                if _whole_screen_changed(before.pixels, full.pixels, self.config.change_threshold):
+                if _whole_screen_changed(before.pixels, full.pixels, self.config.change_threshold, min_area):
                     return
                 next_full = self.clock() + 0.2
             if self.clock() >= deadline:

@@ -12,15 +12,21 @@ from pathlib import Path
 from deskhand.desktop.apps import chromium
 from deskhand.desktop.x11 import X11Desktop
 from deskhand.record.human import ScriptedHuman
+from deskhand.scenarios.base import DEFAULT_LOOK as DEFAULT_SCENARIO_LOOK
+from deskhand.scenarios.base import Look, Scenario, Session, Values
 from deskhand.scenarios.console import ConsoleServer, Store, default_tickets
 from deskhand.scenarios.console.look import DEFAULT_LOOK, ConsoleLook
 
 NAME = "refund"
 RECORDED = {"amount": "12.50", "reason": "Damaged on arrival", "internal_note": "Refunded, customer told"}
 RECORDED_TICKET = 4821
+REPLAY_TICKET = 4823  # replays refund another ticket than the one recorded
 ROWS = (
     {"amount": "7.25", "reason": "Late — 東京 hub", "internal_note": "Zoë approved ✓"},
     {"amount": "30", "reason": "Wrong size", "internal_note": "Second refund this month"},
+    {"amount": "0.99", "reason": "Price match", "internal_note": "Matched the flyer price"},
+    {"amount": "118.40", "reason": "Arrived broken", "internal_note": "Photos attached by customer"},
+    {"amount": "15", "reason": "Goodwill", "internal_note": "Long-time customer, one-off"},
 )
 
 
@@ -91,3 +97,45 @@ def check(console: Console, values: Mapping[str, str], timeout: float = 10.0) ->
                 f"ticket {console.ticket}: refunds {refunds}, notes {notes}; want {want_refund}, {want_note}"
             )
         time.sleep(0.05)
+
+
+class RefundScenario(Scenario):
+    """The console job in the Scenario shape; Chromium fills the screen (kiosk), so it has no window to move."""
+
+    name = NAME
+    title = "Support console: refund a ticket, confirm, leave an internal note (Chromium)"
+    recorded = RECORDED
+    rows = ROWS
+    sop = """\
+# Refund a ticket
+
+1. On the ticket page, click Refund.
+2. Enter the amount and the reason for the refund.
+3. Submit the refund.
+4. Add an internal note saying what you did, and save it.
+"""
+    # 0 click Refund | 1 click Amount | 2 type amount | 3 click Reason | 4 type reason |
+    # 5 click Submit refund | 6 click Confirm in the dialog | 7 click Internal note | 8 type note |
+    # 9 click Save note
+    omitted = (6,)
+
+    @contextmanager
+    def open(
+        self,
+        desktop: X11Desktop,
+        workdir: Path,
+        values: Values | None = None,
+        look: Look = DEFAULT_SCENARIO_LOOK,
+    ) -> Iterator[Session]:
+        ticket = RECORDED_TICKET if values is None else REPLAY_TICKET
+        with open_app(desktop, workdir, ticket, ConsoleLook(font_scale=look.font_scale)) as console:
+            yield Session(desktop, workdir, tuple(desktop.windows()[:1]), {"console": console})
+
+    def perform(self, human: ScriptedHuman, session: Session, values: Values | None = None) -> None:
+        perform(human, session.data["console"], values or RECORDED)
+
+    def check(self, session: Session, values: Values | None = None, timeout: float = 10.0) -> str | None:
+        return check(session.data["console"], values or RECORDED, timeout)
+
+
+SCENARIO = RefundScenario()

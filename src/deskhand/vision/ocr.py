@@ -187,6 +187,21 @@ def normalize(text: str) -> str:
     return folded[start:end].strip()
 
 
+_LATIN = str.maketrans({"æ": "ae", "ø": "o", "œ": "oe", "ß": "ss", "ł": "l", "đ": "d", "þ": "th", "ı": "i"})
+
+
+def letters(text: str) -> str:
+    """Only the letters and digits, folded to lower-case ASCII: what OCR reads reliably.
+
+    OCR reads Æ as "AE" or "/E" and ø as "o" as often as not, so both sides of a comparison fold.
+
+    >>> letters("Søren Ægidius, 42 €")
+    'sorenaegidius42'
+    """
+    folded = unicodedata.normalize("NFKD", text.lower().translate(_LATIN))
+    return "".join(c for c in folded if c.isascii() and c.isalnum())
+
+
 def _is_punctuation(char: str) -> bool:
     return unicodedata.category(char).startswith("P")
 

@@ -81,6 +81,11 @@ class ConsoleApp:
         form = parse_form(url.query) if method == "GET" else parse_body(body, content_type)
         if method == "GET" and path == "/":
             return Response(200, pages.tickets_page(self.look, Store.load(self.store_path)))
+        if method == "GET" and path == "/ticket":  # the Find ticket box
+            number = form.get("id", "").strip().lstrip("#")
+            if not number.isdigit():
+                raise Problem(400, f"{number!r} is not a ticket number.")
+            return self._with_ticket(int(number), self._ticket, form, write=False)
         for route_method, pattern, handler in self._routes:
             match = pattern.fullmatch(path)
             if match and route_method == method:

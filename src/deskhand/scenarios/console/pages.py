@@ -188,7 +188,13 @@ def tickets_page(look: ConsoleLook, store: Store) -> str:
         '<table id="tickets"><thead><tr><th>Ticket</th><th>Customer</th><th>Subject</th><th>Status</th></tr>'
         f"</thead><tbody>{rows}</tbody></table>"
     )
-    return document(look, "Tickets", table if store.tickets else "<p>No tickets.</p>")
+    find = (
+        '<form method="get" action="/ticket" class="narrow"><div class="row middle">'
+        '<label for="find-ticket">Find ticket</label><div class="actions">'
+        '<input id="find-ticket" name="id" type="text" inputmode="numeric" autocomplete="off" style="width:9em">'
+        '<button type="submit" id="open-ticket-button">Open</button></div></div></form>'
+    )
+    return document(look, "Tickets", find + (table if store.tickets else "<p>No tickets.</p>"))
 
 
 def ticket_title(ticket: Ticket) -> str:
