@@ -14,12 +14,13 @@ from rich.console import Console
 from rich.table import Table
 
 from deskhand import __version__
-from deskhand.desktop import ActionError, DesktopError, KeyPress, TypeText, XvfbDesktop, parse_size
+from deskhand.desktop import ActionError, DesktopError, XvfbDesktop, parse_size
 
 if TYPE_CHECKING:
     from deskhand.desktop import App
     from deskhand.record.recorder import Recorder
     from deskhand.run.report import RunResult
+    from deskhand.scenarios import Scenario
 
 app = typer.Typer(
     help="deskhand: watch a person do a job on a computer once, then do it faster, through pixels and keys.",
@@ -405,50 +406,167 @@ def _print_results(results: list[RunResult], json_out: bool) -> None:
 
 @app.command()
 def demo(
-    out: Annotated[Path, typer.Option("--out", help="Where the screenshot and typed file go.")] = Path(
-        "demo-out"
-    ),
-    size: SizeOption = "1920x1080",
+    out: Annotated[
+        Path, typer.Option("--out", help="Where the recording, skill, screenshots and report go.")
+    ] = Path("demo-out"),
+    sizes: Annotated[
+        str, typer.Option("--sizes", help="Screens to replay on, one new ticket each, comma-separated.")
+    ] = "1280x800,1920x1080,5120x2880",
+    json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
-    """Start a desktop, open Mousepad, type into it like a person, save, and take a screenshot.
+    """The main job: record a scripted person doing a Chromium + Gnumeric job, learn it, redo it on new tickets.
 
-    Example: deskhand demo --out demo-out
+    The person opens a ticket in the support console, finds the customer in a Gnumeric sheet,
+    enters the refund, copies the new balance and replies with it. deskhand learns that from one
+    recording and does it on new tickets, one per screen size. Writes OUT/report.html (before and
+    after screenshots, trace videos) and OUT/demo.json.
+
+    Example: deskhand demo --out demo-out --sizes 1280x800,1920x1080
     """
-    from deskhand.desktop.apps import mousepad_env
+    from deskhand.demo import DemoConfig, DemoError, run_demo
 
-    text = "Hello from deskhand.\nZoë — 東京 ✓ typed through XTEST, read back from the saved file.\n"
     with clear_errors():
-        width, height = parse_size(size)
-        out = out.resolve()
-        out.mkdir(parents=True, exist_ok=True)
-        saved = out / "typed.txt"
-        saved.unlink(missing_ok=True)
-        with console.status("starting a desktop") as status, XvfbDesktop(width, height) as d:
-            status.update(f"opening Mousepad on {d.display} ({width}x{height})")
-            d.launch(["mousepad", str(saved)], env=mousepad_env(out / ".home"))
-            d.wait_for_window("typed.txt")
-            d.wait_until_stable(timeout=20.0)
-            status.update("typing")
-            started = time.monotonic()
-            d.perform(TypeText(text))
-            d.perform(KeyPress("ctrl+s"))
-            typed_s = time.monotonic() - started
-            deadline = time.monotonic() + 10
-            while not (saved.exists() and saved.read_text(encoding="utf-8") == text):
-                if time.monotonic() > deadline:
-                    fail(f"Mousepad did not save the typed text to {saved}", code=1)
-                time.sleep(0.05)
-            shot = d.wait_until_stable(timeout=20.0).save(out / "desktop.png")
-        table = Table(title="deskhand desktop demo")
-        table.add_column("what")
-        table.add_column("result")
-        table.add_row("screen", f"{width}x{height}")
-        table.add_row(
-            "typed and saved", f"{len(text)} characters in {typed_s * 1000:.0f} ms, read back exactly"
-        )
-        table.add_row("file", str(saved))
-        table.add_row("screenshot", str(shot))
+        screens = tuple(parse_size(s.strip()) for s in sizes.split(",") if s.strip())
+        if not screens:
+            fail("--sizes names no screen")
+        config = DemoConfig(out=out.resolve(), sizes=screens)
+        started = time.monotonic()
+        try:
+            with console.status("starting") as status:
+
+                def progress(message: str) -> None:
+                    console.log(message)
+                    status.update(message)
+
+                result = run_demo(config, progress)
+        except DemoError as e:
+            fail(str(e), code=1)
+    if json_out:
+        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        table = Table(title=f"deskhand demo: {result.title}")
+        for column in ("screen", "ticket", "result", "human s", "deskhand s", "speed-up", "vs KLM"):
+            table.add_column(column)
+        for r in result.runs:
+            table.add_row(
+                r.screen,
+                f"#{r.ticket}",
+                "[green]done[/]" if r.ok else f"[red]stopped[/]: {r.problem}",
+                f"{r.human_s:.1f}",
+                f"{r.deskhand_s:.2f}",
+                f"{r.speedup:.1f}x" if r.speedup else "-",
+                f"{r.klm_speedup:.1f}x" if r.klm_speedup else "-",
+            )
         console.print(table)
+        console.print(
+            f"human = the recorded scripted person ({result.human_s:.1f} s); KLM = the Keystroke-Level-Model "
+            f"estimate ({result.klm_s:.1f} s). Report: {config.out / 'report.html'} "
+            f"({time.monotonic() - started:.0f} s in all)"
+        )
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+bench_app = typer.Typer(help="Benchmarks over the scenario suite; each writes JSON to bench/results/.")
+app.add_typer(bench_app, name="bench")
+
+
+def _scenario_list(names: str) -> list[Scenario]:
+    from deskhand.scenarios import scenarios
+
+    suite = scenarios()
+    chosen = [n.strip() for n in names.split(",") if n.strip()] if names else list(suite)
+    unknown = [n for n in chosen if n not in suite]
+    if unknown:
+        fail(f"no scenario named {', '.join(unknown)}; there are {', '.join(suite)}")
+    return [suite[n] for n in chosen]
+
+
+def _bench_progress(status: object) -> Callable[[str], None]:
+    def progress(message: str) -> None:
+        console.log(message)
+        status.update(message)  # type: ignore[attr-defined]
+
+    return progress
+
+
+@bench_app.command("speed")
+def bench_speed(
+    scenarios: Annotated[str, typer.Option("--scenarios", help="Comma-separated; all by default.")] = "",
+    sizes: Annotated[str, typer.Option("--sizes", help="Screens to replay on.")] = "1920x1080",
+    out: Annotated[Path, typer.Option("--out")] = Path("bench/results/speed.json"),
+    json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Speed-up over every scenario against the recorded human and the KLM estimate, and the app-bound ratio.
+
+    Example: deskhand bench speed --sizes 1920x1080,5120x2880
+    """
+    from deskhand.bench import speed
+    from deskhand.demo import DemoError
+
+    with clear_errors(), console.status("starting") as status:
+        screens = [parse_size(s.strip()) for s in sizes.split(",") if s.strip()]
+        try:
+            result = speed(_scenario_list(scenarios), screens, out, _bench_progress(status))
+        except DemoError as e:
+            fail(str(e), code=1)
+    if json_out:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+        return
+    table = Table("scenario", "size", "result", "human s", "deskhand s", "vs human", "vs KLM", "app-bound")
+    for r in result["runs"]:  # type: ignore[attr-defined]
+        table.add_row(
+            r["scenario"],
+            r["size"],
+            "[green]done[/]" if r["success"] else "[red]failed[/]",
+            f"{r['human_s']:.1f}",
+            f"{r['deskhand_s']:.2f}",
+            f"{r['speedup_vs_recorded_human']}x" if r["speedup_vs_recorded_human"] else "-",
+            f"{r['speedup_vs_klm']}x" if r["speedup_vs_klm"] else "-",
+            str(r["app_bound_ratio"]),
+        )
+    console.print(table)
+    console.print(f"summary: {result['summary']}; wrote {out}")
+
+
+@bench_app.command("robustness")
+def bench_robustness(
+    scenario: Annotated[str, typer.Option("--scenario", help="Which scenario.")] = "credit",
+    sizes: Annotated[
+        str, typer.Option("--sizes", help="Screens, comma-separated.")
+    ] = "640x480,1280x800,1920x1080,2560x1440,3840x2160,5120x2880",
+    rows: Annotated[int, typer.Option("--rows", help="Input rows per cell of the matrix.")] = 5,
+    out: Annotated[Path, typer.Option("--out")] = Path("bench/results/robustness.json"),
+    json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Success, escalations and wrong actions over sizes x window moved x larger font.
+
+    Example: deskhand bench robustness --scenario credit --rows 5
+    """
+    from deskhand.bench import robustness
+    from deskhand.demo import DemoError
+
+    with clear_errors(), console.status("starting") as status:
+        screens = [parse_size(s.strip()) for s in sizes.split(",") if s.strip()]
+        try:
+            result = robustness(_scenario_list(scenario)[0], screens, rows, out, _bench_progress(status))
+        except (DemoError, ValueError) as e:
+            fail(str(e), code=1)
+    if json_out:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+        return
+    table = Table("size", "moved", "font", "success", "escalations", "wrong actions")
+    for c in result["cells"]:  # type: ignore[attr-defined]
+        table.add_row(
+            c["size"],
+            str(c["window_moved"]),
+            str(c["font_scale"]),
+            f"{c['success']}/{c['rows']}",
+            str(c["escalations"]),
+            str(c["wrong_actions"]),
+        )
+    console.print(table)
+    console.print(f"summary: {result['summary']}; wrote {out}")
 
 
 if __name__ == "__main__":

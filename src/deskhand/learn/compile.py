@@ -298,7 +298,8 @@ def compile_steps(
                 label, offset, text_height = _reference_text(ocr, crop, point, inside)
             name = f"crops/step_{i:03d}_target.png"
             crops[name] = crop
-            target = Target(name, inside, point, text, label, offset, text_height)
+            app = obs.action.window.wm_class
+            target = Target(name, inside, point, text, label, offset, text_height, app)
         effect, after = effect_of(obs, anchor_point, scale, config)
         idempotent = _idempotent(action, text, label)
         if after is not None and not idempotent:

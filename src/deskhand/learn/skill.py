@@ -45,6 +45,7 @@ class Target:
     label: str = ""
     label_offset: tuple[int, int] = (0, 0)
     text_height: int = 0  # height of `text` or `label` as recorded, to estimate scale from OCR
+    app: str = ""  # the window's class (e.g. "Gnumeric"): windows move apart, so offsets are per app
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,7 @@ class Runner:
         self.on_frame = on_frame  # (frame, secret_on_screen) for a trace
         self.clock = clock
         self.ratio = desktop.scale / skill.screen.scale
-        self._offset: tuple[float, float] | None = None
+        self._offsets: dict[str, tuple[float, float]] = {}  # per app: where its window moved to
         self._last_point: tuple[int, int] | None = None
         self._templates = {s.index: skill.crop(s.target.crop) for s in skill.steps if s.target}
         self._checkpoint = Checkpoint(skill.name, len(skill.steps))
@@ -196,7 +196,8 @@ class Runner:
             located, frame, wait_s, locate_s = self._wait_for_target(step)
             x, y = located.point
             method, score = located.method, located.score
-            self._offset = (x - step.target.at[0] * self.ratio, y - step.target.at[1] * self.ratio)
+            at = step.target.at
+            self._offsets[step.target.app] = (x - at[0] * self.ratio, y - at[1] * self.ratio)
             self._last_point = point = located.point
         else:
             frame = self.desktop.screenshot()
@@ -239,10 +240,11 @@ class Runner:
             self.on_frame(self.desktop.screenshot(), secret)
 
     def _expected(self, step: Step) -> tuple[int, int] | None:
-        if self._offset is None or step.target is None:
+        offset = self._offsets.get(step.target.app) if step.target is not None else None
+        if offset is None or step.target is None:
             return None
         x, y = step.target.at
-        return (round(x * self.ratio + self._offset[0]), round(y * self.ratio + self._offset[1]))
+        return (round(x * self.ratio + offset[0]), round(y * self.ratio + offset[1]))
 
     def _wait_for_target(self, step: Step) -> tuple[Located, Frame, float, float]:
         """Poll until the target shows; read text once the screen settles without it."""
@@ -261,7 +263,9 @@ class Runner:
             miss = by_template(frame.pixels, template, target, self.ratio, expected, self.config.locate)
             if isinstance(miss, Located) and self._still(miss, frame):
                 return miss, frame, t_look - t0, self.clock() - t_look
-            if previous is None or not np.array_equal(previous.pixels, frame.pixels):
+            if previous is None or _whole_screen_changed(
+                previous.pixels, frame.pixels, self.config.change_threshold
+            ):  # a blinking caret elsewhere does not keep the screen from settling
                 still_since, previous = self.clock(), frame
             settled = self.clock() - still_since >= self.config.settle
             if settled and still_since != read_text_at:
@@ -269,6 +273,8 @@ class Runner:
                 around = expected or (round(target.at[0] * self.ratio), round(target.at[1] * self.ratio))
                 t_look = self.clock()
                 found = by_text(frame.pixels, self.ocr, target, self.ratio, around, self.config.locate)
+                if not isinstance(found, Located):  # the layout moved it: seconds of reading beat waiting
+                    found = by_text(frame.pixels, self.ocr, target, self.ratio, None, self.config.locate)
                 if isinstance(found, Located):
                     return found, frame, t_look - t0, self.clock() - t_look
             if self.clock() >= deadline:
