@@ -270,6 +270,36 @@ def _idempotent(action: Action, text: str, label: str) -> bool:
     return True
 
 
+TargetText = tuple[str, str, tuple[int, int], int]  # as read_target returns it
+
+
+def read_targets(
+    observed: Sequence[Observed], ocr: Ocr, scale: float, config: LearnConfig
+) -> list[TargetText]:
+    """What each action was done to, in words: read_target at a pointer action's point.
+
+    Typing and keys have no point: they go to the field the last pointer action chose, or,
+    when a key opened a dialog (a new window has the focus), into that dialog, named by its title.
+    """
+    reads: list[TargetText] = []
+    focused = ("", "")  # text and label of the last pointer target: the field typing goes into
+    focused_in = 0  # the window it was in
+    for obs in observed:
+        point = _point(obs.action.action)
+        text, label = "", ""
+        if point is not None:
+            read = read_target(ocr, obs.before, point, scale, config)
+            focused, focused_in = (read[0], read[1]), obs.action.window.id
+            reads.append(read)
+            continue
+        if obs.action.window.id and obs.action.window.id != focused_in:
+            label = obs.action.window.title  # a dialog opened by a key: typing goes into it
+        elif obs.action.target is not None:
+            text, label = focused
+        reads.append((text, label, (0, 0), 0))
+    return reads
+
+
 def compile_steps(
     observed: Sequence[Observed], ocr: Ocr, scale: float, config: LearnConfig
 ) -> tuple[list[Step], dict[str, np.ndarray], list[str]]:
@@ -277,20 +307,12 @@ def compile_steps(
     steps: list[Step] = []
     crops: dict[str, np.ndarray] = {}
     labels: list[str] = []
-    focused = ("", "")  # text and label of the last pointer target: the field typing goes into
-    focused_in = 0  # the window it was in
-    for i, obs in enumerate(observed):
+    reads = read_targets(observed, ocr, scale, config)
+    for i, (obs, read) in enumerate(zip(observed, reads, strict=True)):
         action = obs.action.action
         point = _point(action)
         anchor_point = point or obs.action.target
-        text, label, offset, text_height = ("", "", (0, 0), 0)
-        if point is not None:
-            text, label, offset, text_height = read_target(ocr, obs.before, point, scale, config)
-            focused, focused_in = (text, label), obs.action.window.id
-        elif obs.action.window.id and obs.action.window.id != focused_in:
-            label = obs.action.window.title  # a dialog opened by a key: typing goes into it
-        elif obs.action.target is not None:
-            text, label = focused
+        text, label, offset, text_height = read
         target = None
         if point is not None:
             crop, inside = anchor(obs.before, point, scale, config)
