@@ -62,6 +62,11 @@ def _whole_screen_changed(before: np.ndarray, after: np.ndarray, threshold: int,
     return bool(boxes) and sum(w * h for _, _, w, h in boxes) >= min_area
 
 
+def _distance(box: tuple[int, int, int, int], point: tuple[int, int]) -> float:
+    x, y, w, h = box
+    return float(np.hypot(max(x - point[0], 0, point[0] - x - w), max(y - point[1], 0, point[1] - y - h)))
+
+
 class Runner:
     """Runs one skill on one desktop with one set of parameter values."""
 
@@ -218,7 +223,9 @@ class Runner:
         check_s = 0.0
         secret = isinstance(step.action, TypeText) and step.action.secret  # never read back, never traced
         if isinstance(action, TypeText) and not secret:
-            settle_s, check_s = self._verify_typed(step, action.text, frame)
+            region = self._effect_region(step, point)
+            near = (region.x + region.width // 2, region.y + region.height // 2) if region else point
+            settle_s, check_s = self._verify_typed(step, action.text, frame, near)
             verify_s += settle_s
         self._trace(step)
         return StepReport(
@@ -361,7 +368,9 @@ class Runner:
         )
         return self.clock() - t0
 
-    def _verify_typed(self, step: Step, text: str, before: Frame) -> tuple[float, float]:
+    def _verify_typed(
+        self, step: Step, text: str, before: Frame, near: tuple[int, int] | None = None
+    ) -> tuple[float, float]:
         """Read the typed text back where the screen changed: keys sent before an app was ready are lost.
 
         Returns (seconds waiting for the app to draw it, seconds spent reading): the app's time,
@@ -378,7 +387,7 @@ class Runner:
         while True:  # a slow app draws late: look again until the text shows or time is up
             after = self.desktop.wait_until_stable(quiet=0.03, timeout=self.config.effect_timeout)
             t_read = self.clock()
-            boxes, seen = self._read_changes(before, after)
+            boxes, seen = self._read_changes(before, after, wanted, near)
             reading += self.clock() - t_read
             matcher = SequenceMatcher(None, wanted, seen, autojunk=False)
             common = matcher.find_longest_match().size
@@ -397,20 +406,33 @@ class Runner:
             raise _Retry(reason, after, read)
         raise Escalation(reason + "; typing again could duplicate what did land", after, read)
 
-    def _read_changes(self, before: Frame, after: Frame) -> tuple[list[tuple[int, int, int, int]], str]:
-        """Letters and digits OCR reads where `after` differs from `before`, in reading order."""
+    def _read_changes(
+        self, before: Frame, after: Frame, wanted: str, near: tuple[int, int] | None = None
+    ) -> tuple[list[tuple[int, int, int, int]], str]:
+        """Letters and digits OCR reads where `after` differs from `before`: nearest `near` first,
+        else in reading order.
+
+        Stops at the first changed area that shows all of `wanted`: a spreadsheet draws typed
+        text twice (cell and formula bar) and its title and status bar change too.
+        """
         gap = round(24 * self.ratio)  # a space between words is wider on a HiDPI screen
         changed = change_boxes(
             before.pixels, after.pixels, threshold=self.config.change_threshold, merge_gap=gap
         )
-        boxes = sorted((b for b in changed if b[2] > 3), key=lambda b: (b[1], b[0]))[:6]
+        boxes = sorted((b for b in changed if b[2] > 3), key=lambda b: (b[1], b[0]))
+        if near is not None:
+            boxes.sort(key=lambda b: _distance(b, near))
+        boxes = boxes[:6]
         seen, pad = "", round(6 * self.ratio)
         h, w = after.pixels.shape[:2]
         for x, y, bw, bh in boxes:
             crop = after.pixels[
                 max(0, y - pad) : min(h, y + bh + pad), max(0, x - pad) : min(w, x + bw + pad)
             ]
-            seen += "".join(letters(b.text) for b in self.ocr.read(crop))
+            read = "".join(letters(b.text) for b in self.ocr.read(crop))
+            if wanted in read:
+                return boxes, read
+            seen += read
         return boxes, seen
 
     def _is_large(self, step: Step) -> bool:
