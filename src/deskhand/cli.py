@@ -18,6 +18,7 @@ from deskhand.desktop import ActionError, DesktopError, XvfbDesktop, parse_size
 
 if TYPE_CHECKING:
     from deskhand.desktop import App
+    from deskhand.gaps.report import GapReport
     from deskhand.record.recorder import Recorder
     from deskhand.run.report import RunResult
     from deskhand.scenarios import Scenario
@@ -467,6 +468,74 @@ def demo(
         raise typer.Exit(1)
 
 
+@app.command()
+def gaps(
+    recordings: Annotated[list[Path], typer.Argument(help="Recordings of people doing the job (1..N).")],
+    sop: Annotated[Path, typer.Option("--sop", help="The written procedure: Markdown or plain text steps.")],
+    out: Annotated[Path, typer.Option("--out", help="Where index.html, report.json and crops/ go.")],
+    k: Annotated[
+        int | None,
+        typer.Option(
+            "--k", help="Report undocumented steps seen in at least K recordings (default: a majority)."
+        ),
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Find the steps the written procedure forgot: what people do in the recordings that it never says.
+
+    Aligns the procedure's steps with each recording's actions, read from the pixels (what was clicked, typed into or pressed, and where), and reports undocumented steps with screenshots, skipped steps and steps done in another order. A recording of another job is said not to match instead of getting gaps; exit code 1 if no recording matches.
+
+    Example: deskhand gaps --sop refund.md rec1/ rec2/ rec3/ --out gaps-report/
+    """
+    from deskhand.gaps.finder import GapsConfig, GapsError, find_gaps, procedure_of, read_recording
+    from deskhand.gaps.page import write_report
+    from deskhand.vision.ocr import Ocr
+
+    text = _read_text(sop)
+    try:
+        procedure_of(text)  # a bad procedure is found before the recordings are read
+        with console.status("starting") as status:
+            ocr = Ocr()
+            readings = []
+            for n, path in enumerate(recordings, 1):
+                status.update(f"reading recording {n}/{len(recordings)}: {path}")
+                readings.append(read_recording(path, ocr))
+            status.update("aligning the procedure with the recordings")
+            report, crops = find_gaps(text, readings, GapsConfig(k=k))
+            page = write_report(report, crops, out)
+    except GapsError as e:
+        fail(str(e))
+    except OSError as e:
+        fail(f"cannot write the report to {out}: {e}")
+    if json_out:
+        print(json.dumps({**report.to_dict(), "report": str(page)}, indent=2, ensure_ascii=False))
+    else:
+        _print_gaps(report)
+        console.print(f"report: {page}")
+    if not report.matches:
+        raise typer.Exit(1)
+
+
+def _print_gaps(report: GapReport) -> None:
+    if not report.matches:
+        console.print(f"[red]{report.verdict}[/]")
+        for n, r in enumerate(report.recordings, 1):
+            console.print(f"  recording {n} ({r.path}): {r.verdict}")
+        return
+    table = Table("#", "undocumented step", "where", "seen in", title=report.verdict)
+    for n, g in enumerate(report.gaps, 1):
+        where = f"after step {g.after_step}" if g.after_step else "before step 1"
+        table.add_row(str(n), g.description, where, f"{g.recordings} of {report.n}")
+    console.print(table)
+    for s in report.skipped:
+        console.print(f"[yellow]skipped[/] step {s.number} in {s.skipped_in} of {report.n}: {s.text}")
+    for o in report.order:
+        console.print(f"[yellow]out of order[/] step {o.step} in recording {o.recording + 1}: {o.text}")
+    for n, r in enumerate(report.recordings, 1):
+        if not r.matches:
+            console.print(f"[yellow]left out[/] recording {n} ({r.path}): {r.verdict}")
+
+
 bench_app = typer.Typer(help="Benchmarks over the scenario suite; each writes JSON to bench/results/.")
 app.add_typer(bench_app, name="bench")
 
@@ -567,6 +636,57 @@ def bench_robustness(
         )
     console.print(table)
     console.print(f"summary: {result['summary']}; wrote {out}")
+
+
+@bench_app.command("gaps")
+def bench_gaps(
+    scenarios: Annotated[str, typer.Option("--scenarios", help="Comma-separated; all by default.")] = "",
+    seeds: Annotated[str, typer.Option("--seeds", help="One recording per seed, comma-separated.")] = "1,2",
+    time_scale: Annotated[
+        float, typer.Option("--time-scale", help="The scripted human's pace; 1 is full KLM pace.")
+    ] = 0.2,
+    out: Annotated[Path, typer.Option("--out")] = Path("bench/results/gaps.json"),
+    json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Precision and recall of `deskhand gaps` on the planted omissions in the suite's procedures.
+
+    Also runs every procedure against recordings of the other jobs, which must be said not to match.
+
+    Example: deskhand bench gaps --seeds 1,2
+    """
+    from deskhand.gaps.bench import bench_gaps as run_bench
+
+    try:
+        chosen = [int(s) for s in seeds.split(",") if s.strip()]
+    except ValueError:
+        fail(f"--seeds takes comma-separated integers, got {seeds!r}")
+    if not chosen or time_scale <= 0:
+        fail("give at least one seed and a positive --time-scale")
+    with clear_errors(), console.status("starting") as status:
+        try:
+            result = run_bench(_scenario_list(scenarios), chosen, time_scale, out, _bench_progress(status))
+        except RuntimeError as e:
+            fail(str(e), code=1)
+    if json_out:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+        return
+    table = Table("scenario", "omitted", "found", "false +", "missed", "precision", "recall")
+    for r in result["scenarios"]:  # type: ignore[attr-defined]
+        table.add_row(
+            r["scenario"],
+            str(r["omitted"]),
+            str(r["tp"]),
+            str(r["fp"]),
+            str(r["fn"]),
+            str(r["precision"]),
+            str(r["recall"]),
+        )
+    console.print(table)
+    other = result["different_job"]
+    console.print(
+        f"overall: {result['overall']}; different jobs said not to match: "
+        f"{other['said_does_not_match']}/{other['pairs']}; wrote {out}"  # type: ignore[index]
+    )
 
 
 if __name__ == "__main__":

@@ -127,7 +127,7 @@ def observe_recording(
     """Every action of a recording, read from its before-frames (`learn.compile.observe`)."""
     display = recording.meta.display
     scale = display.scale
-    around = (round(config.text_box[0] * 1.5 * scale), round(config.text_box[1] * 3 * scale))
+    around = (round(config.text_box[0] * 2 * scale), round(config.text_box[1] * 5 * scale))  # 640x320
     reads = read_targets(observed, ocr, scale, config)
     screen = (display.width, display.height)
     out, clicked_in = [], 0  # the window of the last pointer action: typing there goes into its field

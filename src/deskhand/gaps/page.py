@@ -24,7 +24,7 @@ h1 { font-size: 26px; margin: 0 0 8px; } h2 { font-size: 20px; margin: 28px 0 10
 .gap h3 { margin: 0 0 6px; font-size: 17px; } .meta { color: #556070; }
 .shots { display: flex; flex-wrap: wrap; gap: 12px; margin-top: 8px; }
 figure { margin: 0; } figcaption { font-size: 13px; color: #556070; }
-figure img { display: block; border: 1px solid #aab2bf; max-width: 560px; }
+figure img { display: block; border: 1px solid #aab2bf; }
 table { border-collapse: collapse; width: 100%; } td, th { border-bottom: 1px solid #e3e6eb; padding: 6px 8px;
   text-align: left; vertical-align: top; } th { background: #f3f5f8; }
 .why { color: #556070; font-size: 13px; } .context { color: #8892a0; font-style: italic; }
@@ -80,9 +80,8 @@ def _gap(report: GapReport, number: int, gap: Gap) -> str:
     for o in gap.occurrences:
         if not o.before:
             continue
-        name = Path(report.recordings[o.recording].path).name or report.recordings[o.recording].path
         for crop, when in ((o.before, "before"), (o.after, "after")):
-            caption = f"recording {o.recording + 1} ({name}), action {o.action}: {when}"
+            caption = f"recording {o.recording + 1}, action {o.action}: {when}"
             shots.append(
                 f"<figure><img src='{e(crop)}' alt='{e(caption)}'><figcaption>{e(caption)}</figcaption></figure>"
             )
