@@ -471,8 +471,14 @@ def demo(
 @app.command()
 def gaps(
     recordings: Annotated[list[Path], typer.Argument(help="Recordings of people doing the job (1..N).")],
-    sop: Annotated[Path, typer.Option("--sop", help="The written procedure: Markdown or plain text steps.")],
     out: Annotated[Path, typer.Option("--out", help="Where index.html, report.json and crops/ go.")],
+    sop: Annotated[
+        Path | None,
+        typer.Option(
+            "--sop",
+            help="The written procedure, Markdown or plain text (default: the one `record --sop` stored in the first recording).",
+        ),
+    ] = None,
     k: Annotated[
         int | None,
         typer.Option(
@@ -487,12 +493,19 @@ def gaps(
 
     Example: deskhand gaps --sop refund.md rec1/ rec2/ rec3/ --out gaps-report/
     """
-    from deskhand.gaps.finder import GapsConfig, GapsError, find_gaps, procedure_of, read_recording
+    from deskhand.gaps.finder import (
+        GapsConfig,
+        GapsError,
+        find_gaps,
+        procedure_of,
+        read_recording,
+        stored_procedure,
+    )
     from deskhand.gaps.page import write_report
     from deskhand.vision.ocr import Ocr
 
-    text = _read_text(sop)
     try:
+        text = _read_text(sop) if sop else stored_procedure(recordings[0])
         procedure_of(text)  # a bad procedure is found before the recordings are read
         with console.status("starting") as status:
             ocr = Ocr()

@@ -110,3 +110,17 @@ def test_cli_refuses_a_missing_procedure_file_with_exit_2(tmp_path: Path) -> Non
         app, ["gaps", "--sop", str(tmp_path / "nope.md"), str(tmp_path), "--out", str(tmp_path / "out")]
     )
     assert result.exit_code == 2 and "nope.md" in result.output
+
+
+@pytest.mark.x11
+def test_cli_uses_the_procedure_stored_in_the_recording_when_given_none(
+    suite_readings: dict[str, Reading], tmp_path: Path
+) -> None:
+    rec = str(suite_readings["refund"].path)
+    result = runner.invoke(app, ["gaps", rec, "--out", str(tmp_path / "out"), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["title"] == "Refund a ticket"
+    assert [o["action"] for g in data["gaps"] for o in g["occurrences"]] == list(
+        scenarios()["refund"].omitted
+    )

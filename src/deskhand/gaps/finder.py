@@ -65,6 +65,18 @@ def read_recording(path: Path, ocr: Ocr, config: LearnConfig = DEFAULT_READING) 
         raise GapsError(f"{path}: {e}") from None
 
 
+def stored_procedure(path: Path) -> str:
+    """The written procedure stored in a recording (`deskhand record --sop`); GapsError if there is none."""
+    try:
+        with Recording.open(path) as recording:
+            sop = recording.meta.sop
+    except RecordingError as e:
+        raise GapsError(str(e)) from None
+    if not sop:
+        raise GapsError(f"{path} has no written procedure stored in it; give one with --sop")
+    return sop
+
+
 def procedure_of(sop: str) -> Procedure:
     """The parsed procedure; one GapsError if it has nothing to follow (check it before reading recordings)."""
     try:
