@@ -702,5 +702,182 @@ def bench_gaps(
     )
 
 
+# -- the MiniWoB++ pixel policy (issue 7) --------------------------------------------------------
+
+MINIWOB_SUITE = Path("../shared/data/miniwob_dev_suite.txt")
+MINIWOB_HUMANS = Path("../shared/data/miniwob_human.csv")
+MINIWOB_DEMOS = Path.home() / ".cache" / "deskhand" / "miniwob-demos"
+
+
+def _miniwob_weights() -> Path:
+    from deskhand.policy import weights
+
+    return weights.DEFAULT
+
+
+def _read_tasks(path: Path) -> list[str]:
+    try:
+        return [t.strip() for t in path.read_text().splitlines() if t.strip() and not t.startswith("#")]
+    except OSError as e:
+        fail(f"cannot read the task list {path}: {e}")
+
+
+@app.command()
+def train(
+    tasks: Annotated[Path, typer.Option("--tasks", help="One MiniWoB task a line.")] = MINIWOB_SUITE,
+    demos: Annotated[Path, typer.Option("--demos", help="Where demonstrations are cached.")] = MINIWOB_DEMOS,
+    episodes: Annotated[int, typer.Option("--episodes", help="Expert episodes per task.")] = 200,
+    minutes: Annotated[float, typer.Option("--minutes", help="Training time budget.")] = 20.0,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Weights file; the shipped one by default.")
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print a summary as JSON.")] = False,
+) -> None:
+    """Train the pixel policy on expert demonstrations (training seeds < 1,000,000) of the tasks that have an expert.
+
+    Demonstrations are made once per task and cached in --demos; the model never sees the task id.
+
+    Example: deskhand train --tasks ../shared/data/miniwob_dev_suite.txt --minutes 20
+    """
+    from deskhand.policy import demos as demo_io
+    from deskhand.policy.experts import EXPERTS
+    from deskhand.policy.model import parameter_count
+    from deskhand.policy.train import TrainConfig, save_net
+    from deskhand.policy.train import train as fit
+
+    chosen = _read_tasks(tasks)
+    with_expert = [t for t in chosen if t in EXPERTS]
+    parts, stats = [], {}
+    with console.status("demonstrations") as status:
+        for task in with_expert:
+            path = demos / f"{task}.npz"
+            if not path.exists():
+                status.update(f"demonstrations: {task}")
+                made, s = demo_io.collect(task, EXPERTS[task], range(1, episodes + 1))
+                demo_io.save(made, path)
+                stats[task] = {"expert_success": s.successes / max(s.episodes, 1), "rows": s.rows}
+            parts.append(demo_io.load(path))
+        data = demo_io.concat(parts)
+        status.update(f"training on {len(data)} rows for {minutes} min")
+        losses: list[float] = []
+        net = fit(data, TrainConfig(minutes=minutes), on_step=lambda _, loss: losses.append(loss))
+    target = out or _miniwob_weights()
+    save_net(net, target)
+    summary = {
+        "tasks": with_expert,
+        "no_expert": [t for t in chosen if t not in EXPERTS],
+        "rows": len(data),
+        "steps": len(losses),
+        "final_loss": sum(losses[-50:]) / max(len(losses[-50:]), 1),
+        "parameters": parameter_count(net),
+        "weights": str(target),
+        "new_demos": stats,
+    }
+    if json_out:
+        print(json.dumps(summary, indent=2))
+    else:
+        console.print(
+            f"trained on {len(with_expert)} tasks, {len(data)} rows, {len(losses)} steps, "
+            f"final loss {summary['final_loss']:.3f}, {summary['parameters']:,} parameters -> {target}"
+        )
+
+
+@bench_app.command("miniwob")
+def bench_miniwob(
+    tasks: Annotated[Path, typer.Option("--tasks", help="One MiniWoB task a line.")] = MINIWOB_SUITE,
+    episodes: Annotated[int, typer.Option("--episodes", help="Seeds per task, from 1201539860.")] = 100,
+    humans: Annotated[Path, typer.Option("--humans", help="People's success and times.")] = MINIWOB_HUMANS,
+    weights: Annotated[Path | None, typer.Option("--weights", help="The shipped weights by default.")] = None,
+    timer: Annotated[
+        bool, typer.Option("--timer/--no-timer", help="Keep MiniWoB's own episode timers.")
+    ] = False,
+    out: Annotated[Path, typer.Option("--out")] = Path("bench/results/miniwob.json"),
+    json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """The pixel policy on unseen seeds of each task, against people's success and median time.
+
+    Tasks the policy was not trained on (no expert yet) are reported as not attempted.
+
+    Example: deskhand bench miniwob --episodes 100 --json
+    """
+    import torch
+
+    from deskhand.policy import bench
+    from deskhand.policy.experts import EXPERTS
+    from deskhand.policy.model import parameter_count
+    from deskhand.policy.train import NetPolicy, load_net
+
+    torch.set_num_threads(1)
+    path = weights or _miniwob_weights()
+    if not path.exists():
+        fail(f"no weights at {path}; run `deskhand train` first")
+    net = load_net(path)
+    policy = NetPolicy(net)
+    people = bench.read_humans(humans) if humans.exists() else {}
+    results = []
+    with console.status("starting") as status:
+        for task in _read_tasks(tasks):
+            if task not in EXPERTS:
+                results.append(bench.not_attempted(task, people.get(task), "no expert or demonstrations yet"))
+                continue
+            done: list[bench.Episode] = []
+
+            def progress(ep: bench.Episode, task: str = task, done: list[bench.Episode] = done) -> None:
+                done.append(ep)
+                status.update(f"{task}: {len(done)}/{episodes}, {sum(e.success for e in done)} succeeded")
+
+            eps = bench.evaluate(task, policy, episodes, timer=timer, on_episode=progress)
+            results.append(bench.summarize(task, eps, people.get(task)))
+            console.log(f"{task}: success {results[-1].success:.2f}")
+    doc = bench.report(
+        results,
+        {
+            "protocol": {
+                "episodes": episodes,
+                "first_seed": 1201539860,
+                "max_steps": 30,
+                "timer": timer,
+                "success": "raw reward > 0",
+                "observation": "screenshot + utterance only",
+                "actions": "coordinate mouse, keys, typed text (no element or DOM actions)",
+            },
+            "parameters": parameter_count(net),
+            "torch_threads": 1,
+            "weights": str(path),
+        },
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(doc, indent=2) + "\n")
+    if json_out:
+        print(json.dumps(doc, indent=2))
+        return
+    table = Table("task", "success", "steps", "episode s", "people", "people s", "people/ours", "infer ms")
+    for r in results:
+        if not r.attempted:
+            table.add_row(
+                r.task,
+                "not attempted",
+                "",
+                "",
+                f"{r.human_success or ''}",
+                f"{r.human_median_s or ''}",
+                "",
+                "",
+            )
+            continue
+        table.add_row(
+            r.task,
+            f"{r.success:.2f}",
+            f"{r.mean_steps:.1f}",
+            f"{r.mean_episode_s:.3f}",
+            f"{r.human_success or ''}",
+            f"{r.human_median_s or ''}",
+            f"{r.human_over_ours:.1f}x" if r.human_over_ours else "",
+            f"{r.mean_inference_ms:.2f}" if r.mean_inference_ms else "",
+        )
+    console.print(table)
+    console.print(f"written to {out}")
+
+
 if __name__ == "__main__":
     app()

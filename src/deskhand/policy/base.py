@@ -1,0 +1,72 @@
+"""What a pixel policy sees and what it may do: a screenshot and an utterance, then one input action.
+
+The vocabulary is closed on purpose: coordinate mouse actions, a few keys and typed text. There is
+no way to name a DOM element, so a policy built on this contract can only act as a person would.
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+
+# Keys a policy may press; the order is the key head's class order.
+KEYS: tuple[str, ...] = ("<Enter>", "<Tab>", "<Backspace>", "<Space>", "<ArrowUp>", "<ArrowDown>", "C-a")
+
+
+class Kind(StrEnum):
+    """Every kind of action; the order is the action-type head's class order."""
+
+    CLICK = "click"
+    DBLCLICK = "dblclick"
+    MOVE = "move"
+    MOUSEDOWN = "mousedown"
+    MOUSEUP = "mouseup"
+    SCROLL_UP = "scroll_up"
+    SCROLL_DOWN = "scroll_down"
+    KEY = "key"
+    TYPE = "type"
+
+
+KINDS: tuple[Kind, ...] = tuple(Kind)
+POINTER_KINDS = frozenset(
+    {Kind.CLICK, Kind.DBLCLICK, Kind.MOVE, Kind.MOUSEDOWN, Kind.MOUSEUP, Kind.SCROLL_UP, Kind.SCROLL_DOWN}
+)
+
+
+@dataclass(frozen=True)
+class PolicyAction:
+    """One action: pointer kinds use (x, y) in screenshot pixels, KEY uses `key`, TYPE uses `text`."""
+
+    kind: Kind
+    x: float = 0.0
+    y: float = 0.0
+    key: str = ""
+    text: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.kind, Kind):
+            raise TypeError(f"kind must be a Kind, got {self.kind!r}")
+        if self.kind is Kind.KEY and self.key not in KEYS:
+            raise ValueError(f"key {self.key!r} is not one of {KEYS}")
+
+
+@dataclass(frozen=True)
+class Observation:
+    """All a policy gets: the screenshot (H, W, 3) uint8 and the utterance, which is also drawn in it."""
+
+    screenshot: np.ndarray
+    utterance: str
+
+
+class Policy(abc.ABC):
+    """Maps what is on the screen to the next action; `reset` marks a new episode."""
+
+    def reset(self) -> None:  # noqa: B027 - most policies keep no state between steps
+        """Forget the previous episode."""
+
+    @abc.abstractmethod
+    def act(self, obs: Observation) -> PolicyAction:
+        """The next action for this observation."""

@@ -1,0 +1,148 @@
+"""The MiniWoB++ bench: a policy on unseen seeds against people's success and times."""
+
+from __future__ import annotations
+
+import csv
+import random
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from deskhand.policy.base import Kind, Observation, Policy, PolicyAction
+from deskhand.policy.miniwob import EVAL_SEED, MiniwobConfig, MiniwobEnv
+
+
+@dataclass(frozen=True)
+class Human:
+    success: float | None
+    median_s: float | None
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """One task's figures; `attempted` is False when no policy was trained for it."""
+
+    task: str
+    attempted: bool
+    episodes: int = 0
+    success: float | None = None
+    mean_steps: float | None = None
+    mean_episode_s: float | None = None
+    mean_inference_ms: float | None = None
+    human_success: float | None = None
+    human_median_s: float | None = None
+    human_over_ours: float | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Episode:
+    success: bool
+    steps: int
+    seconds: float
+    inference_s: list[float]
+
+
+class RandomClicks(Policy):
+    """The baseline: a click anywhere in the task area below the utterance."""
+
+    def __init__(self, seed: int = 0) -> None:
+        self.rng = random.Random(seed)
+
+    def act(self, obs: Observation) -> PolicyAction:
+        h, w = obs.screenshot.shape[:2]
+        return PolicyAction(Kind.CLICK, x=self.rng.uniform(0, w), y=self.rng.uniform(50, h))
+
+
+def run_episode(
+    env: MiniwobEnv, policy: Policy, seed: int, clock: Callable[[], float] = time.perf_counter
+) -> Episode:
+    """One episode from reset to the task's verdict or the step limit; the clock starts after reset."""
+    obs = env.reset(seed)
+    policy.reset()
+    started, inference, success, steps = clock(), [], False, 0
+    for steps in range(1, env.config.max_steps + 1):  # noqa: B007 - steps is the count taken
+        t0 = clock()
+        action = policy.act(obs)
+        inference.append(clock() - t0)
+        result = env.step(action)
+        obs = result.obs
+        if result.done:
+            success = result.success
+            break
+    return Episode(success, steps, clock() - started, inference)
+
+
+def evaluate(
+    task: str,
+    policy: Policy,
+    episodes: int,
+    first_seed: int = EVAL_SEED,
+    timer: bool = False,
+    on_episode: Callable[[Episode], None] | None = None,
+) -> list[Episode]:
+    out = []
+    with MiniwobEnv(MiniwobConfig(task, timer=timer)) as env:
+        for seed in range(first_seed, first_seed + episodes):
+            ep = run_episode(env, policy, seed)
+            out.append(ep)
+            if on_episode:
+                on_episode(ep)
+    return out
+
+
+def read_humans(path: Path) -> dict[str, Human]:
+    """People's success and median seconds per task, from the shared CSV (blank cells are None)."""
+
+    def num(text: str) -> float | None:
+        return float(text) if text.strip() else None
+
+    with path.open(newline="") as f:
+        return {
+            row["task"]: Human(num(row["human_success"]), num(row["human_median_s"]))
+            for row in csv.DictReader(f)
+        }
+
+
+def summarize(task: str, episodes: list[Episode], human: Human | None) -> TaskResult:
+    """Per-task figures; the time ratio is people's median over our mean episode time."""
+    human = human or Human(None, None)
+    seconds = statistics.fmean(e.seconds for e in episodes)
+    inference = [s for e in episodes for s in e.inference_s]
+    return TaskResult(
+        task=task,
+        attempted=True,
+        episodes=len(episodes),
+        success=sum(e.success for e in episodes) / len(episodes),
+        mean_steps=statistics.fmean(e.steps for e in episodes),
+        mean_episode_s=seconds,
+        mean_inference_ms=1000 * statistics.fmean(inference) if inference else None,
+        human_success=human.success,
+        human_median_s=human.median_s,
+        human_over_ours=human.median_s / seconds if human.median_s and seconds > 0 else None,
+    )
+
+
+def not_attempted(task: str, human: Human | None, note: str) -> TaskResult:
+    human = human or Human(None, None)
+    return TaskResult(task, False, human_success=human.success, human_median_s=human.median_s, note=note)
+
+
+def report(results: list[TaskResult], extra: dict[str, Any]) -> dict[str, Any]:
+    """The JSON document: per-task rows, and means over the attempted tasks and over all of them."""
+    done = [r for r in results if r.attempted and r.success is not None]
+    return {
+        **extra,
+        "tasks": [asdict(r) for r in results],
+        "attempted": len(done),
+        "total": len(results),
+        "mean_success_attempted": statistics.fmean(r.success for r in done if r.success is not None)
+        if done
+        else None,
+        "mean_success_all_tasks_unattempted_as_0": sum(r.success or 0.0 for r in done) / len(results)
+        if results
+        else None,
+    }

@@ -1,0 +1,128 @@
+"""MiniWoB++ through headless Chromium, seen as pixels and driven by coordinates, keys and text only.
+
+`to_miniwob` is the only way an action reaches the browser, and the action space it targets has no
+element, focus or field action in it, so the DOM can never be used to act. The DOM is kept aside
+for the scripted experts that make demonstrations (`expert_dom`), never handed to a policy.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Self
+
+from deskhand.policy.base import KEYS, Kind, Observation, PolicyAction
+
+EVAL_SEED = 1201539860  # evaluation seeds start here; demonstrations use seeds below TRAIN_SEED_LIMIT
+TRAIN_SEED_LIMIT = 1_000_000
+NO_TIMER_MS = 2_000_000_000  # below 2**31 ms, or setTimeout fires at once
+
+# Our kinds in the order of the miniwob action space built below.
+_MINIWOB_TYPES: dict[Kind, str] = {
+    Kind.MOVE: "MOVE_COORDS",
+    Kind.CLICK: "CLICK_COORDS",
+    Kind.DBLCLICK: "DBLCLICK_COORDS",
+    Kind.MOUSEDOWN: "MOUSEDOWN_COORDS",
+    Kind.MOUSEUP: "MOUSEUP_COORDS",
+    Kind.SCROLL_UP: "SCROLL_UP_COORDS",
+    Kind.SCROLL_DOWN: "SCROLL_DOWN_COORDS",
+    Kind.KEY: "PRESS_KEY",
+    Kind.TYPE: "TYPE_TEXT",
+}
+ALLOWED_TYPES: tuple[str, ...] = tuple(_MINIWOB_TYPES.values())
+FORBIDDEN_TYPES = frozenset(
+    {
+        "CLICK_ELEMENT",
+        "TYPE_FIELD",
+        "FOCUS_ELEMENT_AND_TYPE_TEXT",
+        "FOCUS_ELEMENT_AND_TYPE_FIELD",
+    }
+)
+
+
+@dataclass(frozen=True)
+class MiniwobConfig:
+    """One task's environment: the protocol of issue 7 by default (no timer, 30 steps)."""
+
+    task: str
+    max_steps: int = 30
+    timer: bool = False
+    chrome_binary: str = "/usr/bin/chromium"
+    chromedriver: str = "/usr/bin/chromedriver"
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What one step did: the next observation, whether the episode is over and if it succeeded."""
+
+    obs: Observation
+    done: bool
+    success: bool
+    reward: float
+
+
+def to_miniwob(action: PolicyAction) -> dict[str, Any]:
+    """Our action as a miniwob action dict for the pixels-only action space; refuses anything else."""
+    if not isinstance(action, PolicyAction):
+        raise TypeError(f"only PolicyAction is accepted, not {type(action).__name__} (no DOM actions)")
+    out: dict[str, Any] = {"action_type": ALLOWED_TYPES.index(_MINIWOB_TYPES[action.kind])}
+    out["coords"] = [float(action.x), float(action.y)]
+    out["key"] = KEYS.index(action.key) if action.kind is Kind.KEY else 0
+    out["text"] = action.text
+    return out
+
+
+class MiniwobEnv:
+    """A MiniWoB++ task in headless Chromium; a context manager that closes the browser."""
+
+    def __init__(self, config: MiniwobConfig) -> None:
+        os.environ.setdefault("MINIWOB_CHROME_BINARY", config.chrome_binary)
+        os.environ.setdefault("MINIWOB_CHROMEDRIVER", config.chromedriver)
+        from miniwob.action import ActionSpaceConfig, ActionTypes
+        from miniwob.environment import MiniWoBEnvironment
+
+        space = ActionSpaceConfig(
+            action_types=[ActionTypes(name) for name in ALLOWED_TYPES], allowed_keys=KEYS
+        )
+        self.config = config
+        self._env = MiniWoBEnvironment(subdomain=config.task, action_space_config=space)
+        self._raw: dict[str, Any] = {}
+        self.steps = 0
+
+    def reset(self, seed: int) -> Observation:
+        """Start an episode on this seed; with the timer off it never ends by itself."""
+        if not self.config.timer:
+            self._env.instance.driver.execute_script(f"core.EPISODE_MAX_TIME = {NO_TIMER_MS};")
+        raw, _ = self._env.reset(seed=seed)
+        self._raw, self.steps = raw, 0
+        return _observation(raw)
+
+    def step(self, action: PolicyAction) -> StepResult:
+        """Do one action; the episode ends on the task's verdict or after max_steps."""
+        raw, reward, done, _, info = self._env.step(to_miniwob(action))
+        self.steps += 1
+        if not done:
+            self._raw = raw
+        success = bool(done and info.get("raw_reward", reward) > 0)
+        done = bool(done) or self.steps >= self.config.max_steps
+        return StepResult(obs=_observation(raw), done=done, success=success, reward=float(reward))
+
+    def expert_dom(self) -> list[dict[str, Any]]:
+        """The DOM of the last observation: for the scripted experts only, never for a policy."""
+        return list(self._raw.get("dom_elements", ()))
+
+    def close(self) -> None:
+        self._env.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def _observation(raw: dict[str, Any]) -> Observation:
+    return Observation(screenshot=raw["screenshot"], utterance=str(raw["utterance"]))

@@ -1,0 +1,149 @@
+"""The pixel policy network: a small CNN over the screenshot, conditioned on the utterance.
+
+Heads: a click heat-map over a 4-pixel grid, the action type, the key, and a pointer into the
+utterance (start and end character) for text to type, since typed text is copied from the task.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from deskhand.policy.base import KEYS, KINDS
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    height: int = 210
+    width: int = 160
+    channels: int = 48
+    text_dim: int = 64
+    max_chars: int = 128
+    word_buckets: int = 4096
+    max_words: int = 32
+    stride: int = 4  # heat-map cell size in pixels
+
+
+def encode_chars(utterance: str, max_chars: int) -> np.ndarray:
+    """Printable ASCII as 1..95, anything else as 95, padding as 0.
+
+    >>> encode_chars("Ok!", 5).tolist()
+    [48, 76, 2, 0, 0]
+    """
+    out = np.zeros(max_chars, np.int64)
+    for i, ch in enumerate(utterance[:max_chars]):
+        code = ord(ch) - 31
+        out[i] = code if 1 <= code <= 95 else 95
+    return out
+
+
+def encode_words(utterance: str, buckets: int, max_words: int) -> np.ndarray:
+    """Lower-case words hashed into 1..buckets-1 (0 pads); a stable hash, unlike Python's.
+
+    >>> a, b = encode_words('Click "OK".', 4096, 4), encode_words("click ok", 4096, 4)
+    >>> bool((a == b).all()) and int(a[2])
+    0
+    """
+    words = re.findall(r"[a-z0-9#]+", utterance.lower())[:max_words]
+    out = np.zeros(max_words, np.int64)
+    for i, word in enumerate(words):
+        out[i] = 1 + zlib.crc32(word.encode()) % (buckets - 1)
+    return out
+
+
+def grid_cell(x: float, y: float, config: ModelConfig) -> int:
+    """The heat-map cell index of a pixel."""
+    cols = _cells(config.width, config.stride)
+    row = min(int(y) // config.stride, _cells(config.height, config.stride) - 1)
+    col = min(int(x) // config.stride, cols - 1)
+    return max(row, 0) * cols + max(col, 0)
+
+
+def cell_centre(index: int, config: ModelConfig) -> tuple[float, float]:
+    cols = _cells(config.width, config.stride)
+    row, col = divmod(index, cols)
+    half = config.stride / 2
+    return col * config.stride + half, row * config.stride + half
+
+
+def _cells(pixels: int, stride: int) -> int:
+    return pixels // stride  # the patch stem drops a partial last row
+
+
+class _Block(nn.Module):
+    """A residual depthwise-separable 3x3 conv: a wide view for few multiply-adds."""
+
+    def __init__(self, c: int, dilation: int) -> None:
+        super().__init__()
+        self.dw = nn.Conv2d(c, c, 3, padding=dilation, dilation=dilation, groups=c)
+        self.pw = nn.Conv2d(c, c, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + F.relu(self.pw(F.relu(self.dw(x))))
+
+
+class PixelPolicyNet(nn.Module):
+    """(screenshot, chars, words) -> heat-map, kind, key, copy-start and copy-end logits."""
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        self.config = config
+        c, d = config.channels, config.text_dim
+        self.stem = nn.Sequential(
+            nn.Conv2d(3, c, config.stride, stride=config.stride), nn.ReLU(),  # 4x4 patches
+            _Block(c, 1), _Block(c, 1),
+        )  # fmt: skip
+        self.body = nn.Sequential(_Block(c, 2), _Block(c, 4), _Block(c, 8))
+        self.char_embed = nn.Embedding(96, d, padding_idx=0)
+        self.char_conv = nn.Conv1d(d, d, 5, padding=2)
+        self.word_embed = nn.EmbeddingBag(config.word_buckets, d, mode="sum", padding_idx=0)
+        self.film = nn.Linear(2 * d, 4 * c)
+        self.where = nn.Parameter(
+            torch.zeros(1, c, _cells(config.height, config.stride), _cells(config.width, config.stride))
+        )
+        self.heat = nn.Conv2d(c, 1, 1)
+        self.query = nn.Linear(2 * d, c)
+        self.trunk = nn.Sequential(nn.Linear(2 * c + 2 * d, 128), nn.ReLU())
+        self.kind = nn.Linear(128, len(KINDS))
+        self.key = nn.Linear(128, len(KEYS))
+        self.copy = nn.Linear(128, 2 * d)
+
+    def forward(
+        self, image: torch.Tensor, chars: torch.Tensor, words: torch.Tensor
+    ) -> dict[str, torch.Tensor]:
+        """image (B, 3, H, W) uint8, chars (B, L), words (B, K) -> a dict of logits."""
+        x = image.float() / 255.0
+        feat = self.stem(x) + self.where  # (B, C, H/4, W/4)
+
+        per_char = F.relu(self.char_conv(self.char_embed(chars).transpose(1, 2))).transpose(1, 2)  # (B, L, D)
+        mask = (chars > 0).float().unsqueeze(-1)
+        char_vec = (per_char * mask).sum(1) / mask.sum(1).clamp(min=1)  # (B, D)
+        text = torch.cat([char_vec, self.word_embed(words)], 1)  # (B, 2D)
+
+        g1, b1, g2, b2 = self.film(text).chunk(4, 1)
+        feat = feat * (1 + g1[..., None, None]) + b1[..., None, None]
+        feat = self.body(feat)
+        feat = F.relu(feat * (1 + g2[..., None, None]) + b2[..., None, None])  # (B, C, h, w)
+
+        heat = self.heat(feat).flatten(1)  # (B, h*w)
+        attn = (
+            (feat * self.query(text)[..., None, None]).sum(1).flatten(1).softmax(1)
+        )  # where the text points
+        pooled = torch.cat([(feat.flatten(2) * attn.unsqueeze(1)).sum(2), feat.amax((2, 3)), text], 1)
+        z = self.trunk(pooled)  # (B, 128)
+        q_start, q_end = self.copy(z).chunk(2, 1)  # (B, D) each
+        keys = per_char.transpose(1, 2)  # (B, D, L)
+        pad = (chars == 0) * -1e4
+        start = torch.bmm(q_start.unsqueeze(1), keys).squeeze(1) + pad  # (B, L)
+        end = torch.bmm(q_end.unsqueeze(1), keys).squeeze(1) + pad  # (B, L)
+        return {"heat": heat, "kind": self.kind(z), "key": self.key(z), "start": start, "end": end}
+
+
+def parameter_count(net: nn.Module) -> int:
+    return sum(p.numel() for p in net.parameters())

@@ -1,0 +1,185 @@
+"""Behaviour cloning of the experts' demonstrations, and the trained net wrapped as a Policy."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from deskhand.policy.base import KEYS, KINDS, POINTER_KINDS, Kind, Observation, Policy, PolicyAction
+from deskhand.policy.demos import Demos
+from deskhand.policy.model import (
+    ModelConfig,
+    PixelPolicyNet,
+    cell_centre,
+    encode_chars,
+    encode_words,
+    grid_cell,
+)
+
+_POINTER = torch.tensor([k in POINTER_KINDS for k in KINDS])
+_TYPE, _KEY = KINDS.index(Kind.TYPE), KINDS.index(Kind.KEY)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    minutes: float = 20.0
+    max_steps: int = 100_000
+    batch: int = 32
+    lr: float = 2e-3
+    threads: int = 2
+    seed: int = 0
+    shift: int = 6  # random translation in pixels, so that clicks follow what is drawn, not where
+
+
+@dataclass(frozen=True)
+class Batch:
+    image: torch.Tensor
+    chars: torch.Tensor
+    words: torch.Tensor
+    kind: torch.Tensor
+    cell: torch.Tensor
+    key: torch.Tensor
+    start: torch.Tensor
+    end: torch.Tensor
+
+
+def tensors(demos: Demos, model: ModelConfig) -> Batch:
+    """The whole demonstration set as tensors, labels included."""
+    return Batch(
+        image=torch.from_numpy(demos.frames).permute(0, 3, 1, 2).contiguous(),
+        chars=torch.from_numpy(np.stack([encode_chars(u, model.max_chars) for u in demos.utterances])),
+        words=torch.from_numpy(
+            np.stack([encode_words(u, model.word_buckets, model.max_words) for u in demos.utterances])
+        ),
+        kind=torch.from_numpy(demos.kinds),
+        cell=torch.tensor([grid_cell(x, y, model) for x, y in demos.xy]),
+        key=torch.from_numpy(demos.keys),
+        start=torch.from_numpy(demos.spans[:, 0]),
+        end=torch.from_numpy(np.maximum(demos.spans[:, 1] - 1, 0)),
+    )
+
+
+def loss_of(out: dict[str, torch.Tensor], b: Batch) -> torch.Tensor:
+    """Action type always; the click cell, key or copied span only where that kind was done."""
+    loss = F.cross_entropy(out["kind"], b.kind)
+    pointer = _POINTER[b.kind]
+    if pointer.any():
+        loss = loss + F.cross_entropy(out["heat"][pointer], b.cell[pointer])
+    typed = b.kind == _TYPE
+    if typed.any():
+        loss = loss + F.cross_entropy(out["start"][typed], b.start[typed])
+        loss = loss + F.cross_entropy(out["end"][typed], b.end[typed])
+    keyed = b.kind == _KEY
+    if keyed.any():
+        loss = loss + F.cross_entropy(out["key"][keyed], b.key[keyed])
+    return loss
+
+
+def _shifted(data: Batch, idx: torch.Tensor, shift: int, model: ModelConfig, gen: torch.Generator) -> Batch:
+    """A batch translated by whole heat-map cells (white fill), labels moved with it."""
+    image, cell = data.image[idx].clone(), data.cell[idx].clone()
+    cols, rows = model.width // model.stride, model.height // model.stride
+    if shift >= model.stride:
+        steps = shift // model.stride
+        for i in range(len(idx)):
+            dx, dy = (int(v) for v in torch.randint(-steps, steps + 1, (2,), generator=gen))
+            image[i] = torch.roll(image[i], (dy * model.stride, dx * model.stride), (1, 2))
+            r, c = divmod(int(cell[i]), cols)
+            cell[i] = min(max(r + dy, 0), rows - 1) * cols + min(max(c + dx, 0), cols - 1)
+    return dataclasses.replace(
+        data,
+        image=image,
+        chars=data.chars[idx],
+        words=data.words[idx],
+        kind=data.kind[idx],
+        cell=cell,
+        key=data.key[idx],
+        start=data.start[idx],
+        end=data.end[idx],
+    )
+
+
+def train(
+    demos: Demos,
+    config: TrainConfig,
+    model: ModelConfig | None = None,
+    on_step: Callable[[int, float], None] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> PixelPolicyNet:
+    """Fit a fresh net to the demonstrations until the step or time budget runs out."""
+    if not len(demos):
+        raise ValueError("no demonstrations to train on")
+    torch.set_num_threads(config.threads)
+    torch.manual_seed(config.seed)
+    model = model or ModelConfig()
+    net = PixelPolicyNet(model)
+    data = tensors(demos, model)
+    opt = torch.optim.AdamW(net.parameters(), lr=config.lr, weight_decay=1e-4)
+    gen = torch.Generator().manual_seed(config.seed)
+    deadline = clock() + config.minutes * 60
+    net.train()
+    for step in range(config.max_steps):
+        if clock() > deadline:
+            break
+        idx = torch.randint(0, len(demos), (min(config.batch, len(demos)),), generator=gen)
+        batch = _shifted(data, idx, config.shift, model, gen)
+        loss = loss_of(net(batch.image, batch.chars, batch.words), batch)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if on_step:
+            on_step(step, loss.item())
+    return net.eval()
+
+
+def save_net(net: PixelPolicyNet, path: Path) -> None:
+    """Weights as float16 (half the size), with the model config beside them."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state = {k: v.half() if v.is_floating_point() else v for k, v in net.state_dict().items()}
+    torch.save({"config": dataclasses.asdict(net.config), "state": state}, path)
+
+
+def load_net(path: Path) -> PixelPolicyNet:
+    blob = torch.load(path, map_location="cpu", weights_only=True)
+    net = PixelPolicyNet(ModelConfig(**blob["config"]))
+    net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in blob["state"].items()})
+    return net.eval()
+
+
+class NetPolicy(Policy):
+    """The trained net as a Policy: argmax of each head, typed text copied from the utterance."""
+
+    def __init__(self, net: PixelPolicyNet, max_text: int = 40) -> None:
+        self.net, self.max_text = net, max_text
+
+    def act(self, obs: Observation) -> PolicyAction:
+        cfg = self.net.config
+        image = torch.from_numpy(np.ascontiguousarray(obs.screenshot)).permute(2, 0, 1)[None]
+        chars = torch.from_numpy(encode_chars(obs.utterance, cfg.max_chars))[None]
+        words = torch.from_numpy(encode_words(obs.utterance, cfg.word_buckets, cfg.max_words))[None]
+        with torch.inference_mode():
+            out = self.net(image, chars, words)
+        return decode(out, obs.utterance, cfg, self.max_text)
+
+
+def decode(
+    out: dict[str, torch.Tensor], utterance: str, cfg: ModelConfig, max_text: int = 40
+) -> PolicyAction:
+    """The first row of the heads' logits as one action."""
+    kind = KINDS[int(out["kind"][0].argmax())]
+    if kind is Kind.TYPE:
+        start = int(out["start"][0].argmax())
+        ends = out["end"][0, start : start + max_text]
+        end = start + int(ends.argmax()) + 1
+        return PolicyAction(Kind.TYPE, text=utterance[start:end])
+    if kind is Kind.KEY:
+        return PolicyAction(Kind.KEY, key=KEYS[int(out["key"][0].argmax())])
+    x, y = cell_centre(int(out["heat"][0].argmax()), cfg)
+    return PolicyAction(kind, x=x, y=y)

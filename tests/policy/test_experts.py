@@ -1,0 +1,46 @@
+"""Scripted experts read the DOM only to make demonstrations; their output is pixels-only actions."""
+
+from __future__ import annotations
+
+from deskhand.policy.base import Kind, PolicyAction
+from deskhand.policy.demos import label
+from deskhand.policy.experts import EXPERTS, fill_and_submit
+
+
+def el(ref: int, tag: str, left: float, top: float, text: str = "", parent: int = 3, **kw: str) -> dict:
+    return {"ref": ref, "parent": parent, "tag": tag, "text": text, "left": left, "top": top,
+            "width": 40.0, "height": 20.0, "id": kw.get("id", ""), "classes": kw.get("classes", "")}  # fmt: skip
+
+
+LOGIN = [
+    el(7, "input_text", 7, 78),
+    el(10, "input_password", 7, 130),
+    el(11, "button", 2, 166, "Login", id="subbtn"),
+]
+
+
+def test_login_expert_fills_each_field_with_its_value_then_clicks_the_button():
+    utterance = 'Enter the username "kim" and the password "x1" into the text fields and press login.'
+    steps = [fill_and_submit(utterance, LOGIN, i) for i in range(6)]
+    assert steps[0] == PolicyAction(Kind.CLICK, x=27, y=88)
+    assert steps[1] == PolicyAction(Kind.TYPE, text="kim")
+    assert steps[3] == PolicyAction(Kind.TYPE, text="x1")
+    assert steps[4] == PolicyAction(Kind.CLICK, x=22, y=176)
+    assert steps[5] is None
+
+
+def test_button_expert_clicks_the_button_named_in_quotes_not_a_lookalike():
+    dom = [el(4, "button", 2, 52, "no"), el(7, "button", 2, 84, "Okay"), el(8, "button", 2, 105, "okay")]
+    action = EXPERTS["click-button"]('Click on the "Okay" button.', dom, 0)
+    assert action == PolicyAction(Kind.CLICK, x=22, y=94)
+
+
+def test_hidden_elements_are_never_clicked():
+    dom = [el(4, "button", -5000, 52, "Ok")]
+    assert EXPERTS["click-button"]('Click on the "Ok" button.', dom, 0) is None
+
+
+def test_typed_text_is_labelled_as_a_span_of_the_utterance():
+    assert label(PolicyAction(Kind.TYPE, text="zz"), 'Enter "ab"') is None
+    _, _, _, span = label(PolicyAction(Kind.TYPE, text="ab"), 'Enter "ab"')  # type: ignore[misc]
+    assert span == (7, 9)

@@ -1,0 +1,77 @@
+"""The network's pure parts: utterance encoding, the heat-map grid, the heads and decoding."""
+
+from __future__ import annotations
+
+import torch
+
+from deskhand.policy.base import KEYS, KINDS, Kind
+from deskhand.policy.model import (
+    ModelConfig,
+    PixelPolicyNet,
+    cell_centre,
+    encode_chars,
+    encode_words,
+    grid_cell,
+    parameter_count,
+)
+from deskhand.policy.train import decode
+
+SMALL = ModelConfig(channels=8, text_dim=8, max_chars=32, word_buckets=64, max_words=8)
+
+
+def test_chars_are_padded_truncated_and_non_ascii_is_one_symbol():
+    codes = encode_chars("é" + "a" * 40, 32)
+    assert codes.shape == (32,)
+    assert codes[0] == 95 and (codes[1:] == ord("a") - 31).all()
+    assert (encode_chars("", 4) == 0).all()
+
+
+def test_words_ignore_case_and_punctuation():
+    assert (encode_words('Click "Submit".', 64, 4) == encode_words("click submit", 64, 4)).all()
+    assert encode_words("a b c d e f", 64, 3).shape == (3,)
+
+
+def test_grid_cell_and_centre_round_trip_within_a_cell():
+    cfg = ModelConfig()
+    for x, y in [(0, 0), (37.5, 120.2), (159, 209)]:
+        cx, cy = cell_centre(grid_cell(x, y, cfg), cfg)
+        assert abs(cx - min(x, 159)) <= cfg.stride and abs(cy - min(y, 207)) <= cfg.stride
+
+
+def test_heads_have_one_logit_per_cell_kind_key_and_character():
+    net = PixelPolicyNet(SMALL)
+    out = net(
+        torch.zeros(2, 3, 210, 160, dtype=torch.uint8),
+        torch.ones(2, 32, dtype=torch.long),
+        torch.ones(2, 8, dtype=torch.long),
+    )
+    assert out["heat"].shape == (2, (210 // 4) * (160 // 4))
+    assert out["kind"].shape == (2, len(KINDS))
+    assert out["key"].shape == (2, len(KEYS))
+    assert out["start"].shape == out["end"].shape == (2, 32)
+
+
+def test_default_model_is_within_the_size_budget():
+    assert parameter_count(PixelPolicyNet(ModelConfig())) <= 20_000_000
+
+
+def test_decode_copies_typed_text_from_the_utterance():
+    utterance = 'Enter "Kathy" here'
+    out = {
+        "kind": torch.eye(len(KINDS))[[KINDS.index(Kind.TYPE)]],
+        "start": torch.eye(32)[[7]],
+        "end": torch.eye(32)[[11]],
+        "heat": torch.zeros(1, 10),
+        "key": torch.zeros(1, len(KEYS)),
+    }
+    action = decode(out, utterance, SMALL)
+    assert (action.kind, action.text) == (Kind.TYPE, "Kathy")
+
+
+def test_decode_clicks_at_the_hottest_cell():
+    cfg = ModelConfig()
+    heat = torch.zeros(1, 52 * 40)
+    heat[0, grid_cell(100, 150, cfg)] = 5.0
+    out = {"kind": torch.eye(len(KINDS))[[KINDS.index(Kind.CLICK)]], "heat": heat}
+    action = decode(out, "", cfg)
+    assert action.kind is Kind.CLICK and abs(action.x - 100) <= 4 and abs(action.y - 150) <= 4
