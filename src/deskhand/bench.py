@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from deskhand.demo import Progress, record_and_learn
-from deskhand.desktop import XvfbDesktop
+from deskhand.desktop import ActionError, DesktopError, XvfbDesktop
 from deskhand.learn.skill import Skill
 from deskhand.run.runner import Runner
 from deskhand.scenarios import Look, Scenario
@@ -129,9 +129,18 @@ def robustness(
             for r, values in enumerate(scenario.rows[:rows]):
                 name = f"{size[0]}x{size[1]}-{'moved' if moved else 'still'}-{font:g}-{r}"
                 progress(f"cell {n}/{len(matrix)}, row {r + 1}/{rows}: {name}")
-                run = run_once(
-                    scenario, skill, skill.bind(values), size, Path(tmp) / name, ocr, Look(font), moved
-                )
+                try:
+                    run = run_once(
+                        scenario, skill, skill.bind(values), size, Path(tmp) / name, ocr, Look(font), moved
+                    )
+                except (DesktopError, ActionError) as e:  # the set-up failed, not deskhand: say so, go on
+                    run = {
+                        "success": False,
+                        "escalated": False,
+                        "wrong_action": False,
+                        "setup_failed": True,
+                        "problem": f"set-up failed: {e}",
+                    }
                 runs.append(run)
             cells.append(
                 {
@@ -142,10 +151,20 @@ def robustness(
                     "success": sum(bool(x["success"]) for x in runs),
                     "escalations": sum(bool(x["escalated"]) for x in runs),
                     "wrong_actions": sum(bool(x["wrong_action"]) for x in runs),
+                    "setup_failures": sum(bool(x.get("setup_failed")) for x in runs),
                     "problems": sorted({str(x["problem"]) for x in runs if x["problem"]}),
                 }
             )
             progress(json.dumps(cells[-1], ensure_ascii=False))
+            _write(
+                out, _robustness_result(scenario, cells, complete=n == len(matrix))
+            )  # progress survives a stop
+    return _robustness_result(scenario, cells, complete=True)
+
+
+def _robustness_result(
+    scenario: Scenario, cells: list[dict[str, object]], complete: bool
+) -> dict[str, object]:
     total = sum(int(c["rows"]) for c in cells)  # type: ignore[call-overload]
     success = sum(int(c["success"]) for c in cells)  # type: ignore[call-overload]
     result: dict[str, object] = {
@@ -165,8 +184,8 @@ def robustness(
             "wrong_actions": sum(int(c["wrong_actions"]) for c in cells),  # type: ignore[call-overload]
         },
         "goals": {"success_rate_min": 0.99, "wrong_actions_max": 0},
+        "complete": complete,
     }
-    _write(out, result)
     return result
 
 

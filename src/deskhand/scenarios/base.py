@@ -69,9 +69,11 @@ class Scenario(ABC):
 
 def move_window(desktop: X11Desktop, window: Window, dx: int, dy: int) -> Window:
     """Drag a window by its title bar, as a person would; returns it where it is now."""
-    grab = (window.x + window.width // 2, max(1, window.y - 8))
-    middle = (grab[0] + dx // 2, grab[1] + dy // 2)
-    desktop.perform(Drag((grab, middle, (grab[0] + dx, grab[1] + dy))))
+    w, h = desktop.size
+    grab = (min(w - 1, window.x + window.width // 2), max(1, window.y - 8))
+    end = (min(w - 1, max(0, grab[0] + dx)), min(h - 1, max(0, grab[1] + dy)))  # the drag stays on screen
+    middle = ((grab[0] + end[0]) // 2, (grab[1] + end[1]) // 2)
+    desktop.perform(Drag((grab, middle, end)))
     desktop.wait_until_stable()
     return next((w for w in desktop.windows() if w.id == window.id), window)
 
