@@ -791,6 +791,9 @@ def bench_miniwob(
     timer: Annotated[
         bool, typer.Option("--timer/--no-timer", help="Keep MiniWoB's own episode timers.")
     ] = False,
+    jobs: Annotated[
+        int, typer.Option("--jobs", help="Tasks at once, each with its own browser and torch thread.")
+    ] = 1,
     out: Annotated[Path, typer.Option("--out")] = Path("bench/results/miniwob.json"),
     json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
@@ -800,35 +803,37 @@ def bench_miniwob(
 
     Example: deskhand bench miniwob --episodes 100 --json
     """
-    import torch
+    from concurrent.futures import ProcessPoolExecutor, as_completed
 
     from deskhand.policy import bench
     from deskhand.policy.experts import EXPERTS
     from deskhand.policy.model import parameter_count
-    from deskhand.policy.train import NetPolicy, load_net
+    from deskhand.policy.train import load_net
 
-    torch.set_num_threads(1)
     path = weights or _miniwob_weights()
     if not path.exists():
         fail(f"no weights at {path}; run `deskhand train` first")
-    net = load_net(path)
-    policy = NetPolicy(net)
     people = bench.read_humans(humans) if humans.exists() else {}
-    results = []
-    with console.status("starting") as status:
-        for task in _read_tasks(tasks):
-            if task not in EXPERTS:
-                results.append(bench.not_attempted(task, people.get(task), "no expert or demonstrations yet"))
-                continue
-            done: list[bench.Episode] = []
-
-            def progress(ep: bench.Episode, task: str = task, done: list[bench.Episode] = done) -> None:
-                done.append(ep)
-                status.update(f"{task}: {len(done)}/{episodes}, {sum(e.success for e in done)} succeeded")
-
-            eps = bench.evaluate(task, policy, episodes, timer=timer, on_episode=progress)
-            results.append(bench.summarize(task, eps, people.get(task)))
-            console.log(f"{task}: success {results[-1].success:.2f}")
+    chosen = _read_tasks(tasks)
+    runnable = [t for t in chosen if t in EXPERTS]
+    finished: dict[str, bench.TaskResult] = {}
+    with (
+        console.status(f"{len(runnable)} tasks, {jobs} at a time") as status,
+        ProcessPoolExecutor(jobs) as pool,
+    ):
+        futures = {pool.submit(bench.evaluate_weights, t, path, episodes, timer): t for t in runnable}
+        for future in as_completed(futures):
+            task = futures[future]
+            finished[task] = bench.summarize(task, future.result(), people.get(task))
+            console.log(f"{task}: success {finished[task].success:.2f}")
+            status.update(f"{len(finished)}/{len(runnable)} tasks done")
+    results = [
+        finished[t]
+        if t in finished
+        else bench.not_attempted(t, people.get(t), "no expert or demonstrations yet")
+        for t in chosen
+    ]
+    net = load_net(path)
     doc = bench.report(
         results,
         {

@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from deskhand.policy.base import Kind, Observation, Policy, PolicyAction
 from deskhand.policy.miniwob import EVAL_SEED, MiniwobConfig, MiniwobEnv
 
@@ -32,6 +34,7 @@ class TaskResult:
     mean_steps: float | None = None
     mean_episode_s: float | None = None
     mean_inference_ms: float | None = None
+    median_inference_ms: float | None = None
     human_success: float | None = None
     human_median_s: float | None = None
     human_over_ours: float | None = None
@@ -120,6 +123,7 @@ def summarize(task: str, episodes: list[Episode], human: Human | None) -> TaskRe
         mean_steps=statistics.fmean(e.steps for e in episodes),
         mean_episode_s=seconds,
         mean_inference_ms=1000 * statistics.fmean(inference) if inference else None,
+        median_inference_ms=1000 * statistics.median(inference) if inference else None,
         human_success=human.success,
         human_median_s=human.median_s,
         human_over_ours=human.median_s / seconds if human.median_s and seconds > 0 else None,
@@ -146,3 +150,16 @@ def report(results: list[TaskResult], extra: dict[str, Any]) -> dict[str, Any]:
         if results
         else None,
     }
+
+
+def evaluate_weights(task: str, weights: Path, episodes: int, timer: bool = False) -> list[Episode]:
+    """One task with the net loaded from `weights`, on one torch thread: a unit of work for a worker process."""
+    import torch
+
+    from deskhand.policy.train import NetPolicy, load_net
+
+    torch.set_num_threads(1)
+    policy = NetPolicy(load_net(weights))
+    for _ in range(3):  # the first calls pay for lazy initialisation, not for the model
+        policy.act(Observation(np.full((210, 160, 3), 255, np.uint8), "warm up"))
+    return evaluate(task, policy, episodes, timer=timer)

@@ -222,6 +222,17 @@ def use_autocomplete(utterance: str, dom: Dom, step: int) -> PolicyAction | None
     return PolicyAction(Kind.MOVE, x=left + width / 2, y=top + height / 2)  # the menu has not shown yet
 
 
+def scroll_text_2(utterance: str, dom: Dom, step: int) -> PolicyAction | None:
+    """Wheel over the textarea towards the asked end, enough times for any text, then Submit."""
+    areas = _find(dom, lambda el: el["tag"] == "textarea")
+    if not areas:
+        return None
+    kind = Kind.SCROLL_DOWN if "bottom" in utterance else Kind.SCROLL_UP
+    left, top, width, height = _box(areas[0])
+    wheel = PolicyAction(kind, x=left + width / 2, y=top + height / 2)
+    return _step([wheel] * 6 + [click(b) for b in _submit(dom)[:1]], step)
+
+
 def navigate_tree(utterance: str, dom: Dom, step: int) -> PolicyAction | None:
     """Open the closed folders above the named item, outermost first, then click the item."""
     target = quoted(utterance)[0]
@@ -262,4 +273,5 @@ EXPERTS: dict[str, Expert] = {
     "multi-layouts": multi_layouts,
     "use-autocomplete": use_autocomplete,
     "navigate-tree": navigate_tree,
+    "scroll-text-2": scroll_text_2,
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -128,6 +129,9 @@ def train(
     for step in range(config.max_steps):
         if clock() > deadline:
             break
+        progress = max(step / config.max_steps, 1 - (deadline - clock()) / (config.minutes * 60))
+        for group in opt.param_groups:  # cosine decay over whichever budget runs out first
+            group["lr"] = config.lr * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
         idx = torch.randint(0, len(demos), (min(config.batch, len(demos)),), generator=gen)
         batch = _shifted(data, idx, config.shift, model, gen)
         loss = loss_of(net(batch.image, batch.chars, batch.words), batch)
