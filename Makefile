@@ -36,6 +36,9 @@ bench: install
 	$(BIN)/python bench/desktop.py
 	$(BIN)/python bench/record.py
 	$(BIN)/python bench/replay.py
+	$(BIN)/deskhand bench speed --sizes 1920x1080,5120x2880
+	$(BIN)/deskhand bench robustness --scenario credit --rows 5
+	$(BIN)/deskhand bench gaps
 
 clean:
 	rm -rf $(VENV) $(STAMP) demo-out
