@@ -884,5 +884,222 @@ def bench_miniwob(
     console.print(f"written to {out}")
 
 
+fleet_app = typer.Typer(
+    help="Many emulator sessions on leased, part-time hosts, placed by Ray: run a job, read the ledger, model a fleet."
+)
+app.add_typer(fleet_app, name="fleet")
+
+
+@fleet_app.command("run")
+def fleet_run(
+    job_file: Annotated[Path, typer.Argument(help="A job YAML: skill, scenario, input rows, hosts.")],
+    db: Annotated[Path, typer.Option("--db", help="The fleet's SQLite state (created if new).")] = Path(
+        "fleet.db"
+    ),
+    workdir: Annotated[
+        Path, typer.Option("--workdir", help="Checkpoints and app stores; shared storage on a cluster.")
+    ] = Path("fleet-work"),
+    address: Annotated[
+        str | None, typer.Option("--address", help="Join this Ray cluster (default: embedded local Ray).")
+    ] = None,
+    rate: Annotated[int, typer.Option("--rate", help="Owner pay, whole cents per leased hour.")] = 100,
+    notice: Annotated[float, typer.Option("--notice", help="Seconds a reclaimed host has to drain.")] = 30.0,
+    reclaim_every: Annotated[
+        float, typer.Option("--reclaim-every", help="Chaos: reclaim a busy host every N seconds (0: never).")
+    ] = 0.0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed for --reclaim-every.")] = 0,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the summary and ledger as JSON.")] = False,
+) -> None:
+    """Run every row of a job as its own emulator session on the fleet's hosts, surviving reclaims.
+
+    A reclaimed host drains: its sessions stop at their last verified step and resume on another
+    host from the checkpoint; non-idempotent steps are never repeated. Running the same job again
+    goes on from where the last run stopped. Exit code 1: some task escalated or failed.
+
+    Example: deskhand fleet run refunds.yaml --db fleet.db --reclaim-every 20
+    """
+    import random
+
+    from deskhand.fleet.engine import Engine, EngineConfig, FleetError, cluster_hosts, start_ray
+    from deskhand.fleet.jobfile import JobError, load_job
+    from deskhand.fleet.ledger import ledger
+    from deskhand.fleet.session import ScenarioSession
+    from deskhand.fleet.store import StoreError, open_store
+    from deskhand.learn.skill import SkillError, check_skill
+    from deskhand.scenarios import scenarios
+
+    try:
+        job = load_job(job_file)
+        check_skill(Path(job.skill))
+        store = open_store(str(db))
+    except (JobError, SkillError, StoreError) as e:
+        fail(str(e))
+    if job.scenario not in scenarios():
+        fail(f"{job_file}: no scenario named {job.scenario!r}; there are {', '.join(scenarios())}")
+    import ray
+
+    try:
+        start_ray(job.hosts, address)
+    except (ConnectionError, RuntimeError, ValueError) as e:
+        fail(f"cannot start or reach Ray{f' at {address}' if address else ''}: {str(e).splitlines()[0]}")
+    hosts = cluster_hosts(job.hosts) if address else list(job.hosts)
+    if not hosts:
+        fail(
+            "no hosts: list them under `hosts:` in the job file, or start Ray nodes with "
+            "--resources '{\"deskhand-host-ID\": 1}' --labels owner=NAME"
+        )
+    rng = random.Random(seed)
+    next_at = [0.0]
+
+    def chaos(engine: Engine) -> None:
+        now = engine.clock()
+        if now < next_at[0]:
+            return
+        next_at[0] = now + reclaim_every
+        busy = sorted({s.host for s in engine.live.values()})
+        for host in hosts:
+            engine.restore(host.id)
+        if busy:
+            engine.reclaim(rng.choice(busy))
+
+    session = ScenarioSession(job.scenario, job.skill, str(workdir.resolve() / "apps"))
+    config = EngineConfig(workdir.resolve(), rate_cents_per_hour=rate, notice_s=notice)
+    engine = Engine(store, session, hosts, config, chaos=chaos if reclaim_every > 0 else None)
+    try:
+        with console.status(f"fleet: {len(job.rows)} tasks on {len(hosts)} hosts"):
+            summary = engine.run(job)
+    except FleetError as e:
+        fail(str(e), code=1)
+    finally:
+        ray.shutdown()
+    book = ledger(store, rate)
+    if json_out:
+        print(json.dumps({"summary": summary.to_dict(), "ledger": book.to_dict()}, indent=2))
+    else:
+        table = Table(
+            "tasks", "done", "escalated", "failed", "attempts", "drained", "lost", "reclaims", "wall s"
+        )
+        s = summary
+        table.add_row(
+            *map(
+                str,
+                (s.tasks, s.done, s.escalated, s.failed, s.attempts, s.drained, s.lost, s.reclaims, s.wall_s),
+            )
+        )
+        console.print(table)
+        _print_ledger(book)
+    if summary.done < summary.tasks:
+        raise typer.Exit(1)
+
+
+def _print_ledger(book: object) -> None:
+    from deskhand.fleet.ledger import Ledger
+
+    assert isinstance(book, Ledger)
+    table = Table(
+        "owner", "leases", "leased s", "sessions", "payout", title=f"at {book.rate_cents_per_hour} ¢/h"
+    )
+    for o in book.owners:
+        table.add_row(
+            o.owner,
+            str(o.leases),
+            f"{o.leased_s:.1f}",
+            str(o.sessions),
+            f"{o.cents // 100}.{o.cents % 100:02d}",
+        )
+    console.print(table)
+    verdict = (
+        "[green]balanced[/]" if book.balanced else "[red]does not balance:[/] " + "; ".join(book.problems)
+    )
+    console.print(f"total {book.total_cents} cents; {verdict}")
+
+
+@fleet_app.command("ledger")
+def fleet_ledger(
+    db: Annotated[Path, typer.Option("--db", help="The fleet's SQLite state.")] = Path("fleet.db"),
+    rate: Annotated[int, typer.Option("--rate", help="Owner pay, whole cents per leased hour.")] = 100,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the ledger as JSON.")] = False,
+) -> None:
+    """Per owner: leased seconds, sessions run and payout in whole cents; and whether it balances.
+
+    Exit code 1: the ledger does not balance (an open lease, an unpaid lease, work outside a lease).
+
+    Example: deskhand fleet ledger --db fleet.db --rate 90 --json
+    """
+    from deskhand.fleet.ledger import ledger
+    from deskhand.fleet.store import StoreError, open_store
+
+    if not db.is_file():
+        fail(f"{db}: no fleet database here; `deskhand fleet run` creates one")
+    if rate < 0:
+        fail("--rate must be 0 or more whole cents per hour")
+    try:
+        book = ledger(open_store(str(db)), rate)
+    except StoreError as e:
+        fail(str(e))
+    if json_out:
+        print(json.dumps(book.to_dict(), indent=2))
+    else:
+        _print_ledger(book)
+    if not book.balanced:
+        raise typer.Exit(1)
+
+
+@fleet_app.command("simulate")
+def fleet_simulate(
+    cars: Annotated[int, typer.Option("--cars", help="Cars in the region.")] = 4_000_000,
+    hw4_share: Annotated[float, typer.Option("--hw4-share", help="Share with Hardware 4 (can host).")] = 0.5,
+    opt_in: Annotated[float, typer.Option("--opt-in", help="Share of HW4 owners who lease.")] = 0.6,
+    demand: Annotated[int, typer.Option("--demand", help="Concurrent sessions wanted all day.")] = 1_000_000,
+    plug_home: Annotated[float, typer.Option("--plug-home", help="Share who plug in at home.")] = 0.7,
+    min_battery: Annotated[float, typer.Option("--min-battery", help="Owners' battery floor.")] = 0.5,
+    rate: Annotated[int, typer.Option("--rate", help="Owner pay, cents per leased hour.")] = 30,
+    cloud_price: Annotated[int, typer.Option("--cloud-price", help="A cloud VM, cents per hour.")] = 20,
+    step_minutes: Annotated[int, typer.Option("--step-minutes", help="Time step of the model.")] = 10,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    out: Annotated[Path | None, typer.Option("--out", help="Also write the JSON here.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """A MODEL of a day of a car fleet hosting sessions: served, shortfall, evictions, payouts.
+
+    It runs the fleet's own owner rule and placement over numpy arrays of cars; car behaviour comes
+    from assumptions printed with every result. It is not a measurement.
+
+    Example: deskhand fleet simulate --cars 4000000 --hw4-share 0.5 --demand 1000000 --json
+    """
+    from deskhand.fleet.simulate import ASSUMPTIONS, SimConfig, simulate
+
+    shares = {
+        "--hw4-share": hw4_share,
+        "--opt-in": opt_in,
+        "--plug-home": plug_home,
+        "--min-battery": min_battery,
+    }
+    bad = [k for k, v in shares.items() if not 0.0 <= v <= 1.0]
+    if bad:
+        fail(f"{', '.join(bad)} must be within 0..1")
+    if cars < 1 or demand < 0 or rate < 0 or cloud_price < 0 or not 1 <= step_minutes <= 120:
+        fail("--cars must be 1 or more, --demand/--rate/--cloud-price 0 or more, --step-minutes 1..120")
+    config = SimConfig(
+        cars=cars, hw4_share=hw4_share, opt_in=opt_in, demand=demand, plug_home=plug_home,
+        min_battery=min_battery, rate_cents_per_hour=rate, cloud_cents_per_hour=cloud_price,
+        step_min=step_minutes, seed=seed,
+    )  # fmt: skip
+    with console.status(f"modelling {cars:,} cars over 24 h"):
+        result = simulate(config).to_dict()
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, indent=2) + "\n")
+    if json_out:
+        print(json.dumps(result, indent=2))
+        return
+    table = Table("figure", "value", title="MODEL (not a measurement): one day")
+    for key, value in result.items():
+        if key not in ("model", "assumptions", "config"):
+            table.add_row(key, f"{value:,}" if isinstance(value, int) else str(value))
+    console.print(table)
+    console.print("assumptions:\n" + "\n".join(f"  - {a}" for a in ASSUMPTIONS))
+
+
 if __name__ == "__main__":
     app()

@@ -6,12 +6,15 @@ store, so 'nothing lost, nothing done twice' is read from that store, not from t
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 
 import pytest
 import ray
+from typer.testing import CliRunner
 
+from deskhand.cli import app
 from deskhand.fleet.engine import Engine, EngineConfig, FleetError
 from deskhand.fleet.ledger import ledger
 from deskhand.fleet.model import Host, Job, TaskState
@@ -73,6 +76,11 @@ def test_every_task_finishes_once_and_no_commit_repeats_under_random_reclaims_an
     assert book.balanced, book.problems
     assert sum(o.sessions for o in book.owners) == summary.attempts
     assert book.total_cents == sum(p.cents for p in engine.store.payouts())
+    shown = CliRunner().invoke(
+        app, ["fleet", "ledger", "--db", str(tmp_path / "fleet.db"), "--rate", "120", "--json"]
+    )
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.output) == book.to_dict()
 
 
 def test_a_grid_shed_stops_the_requested_share_and_the_job_still_finishes(tmp_path):

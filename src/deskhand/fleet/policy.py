@@ -9,16 +9,17 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 
 @dataclass(frozen=True)
 class HostState:
     """What the car reports: is it parked, plugged in, how full, and the owner's local time."""
 
-    parked: bool
-    plugged_in: bool
-    battery: float  # 0..1
-    minute_of_day: int  # 0..1439, owner's local time
+    parked: Any  # bool, or a numpy bool array in the simulator
+    plugged_in: Any
+    battery: Any  # 0..1
+    minute_of_day: Any  # 0..1439, owner's local time
 
 
 @dataclass(frozen=True)
@@ -38,27 +39,33 @@ class Decision(StrEnum):
     IDLE = "idle"  # not leased and not available
 
 
-def in_window(minute: int, window: tuple[int, int]) -> bool:
-    """
+def in_window(minute: Any, window: tuple[int, int]) -> Any:
+    """Works on one minute or, elementwise, on an array of them (the simulator's whole fleet).
+
     >>> in_window(30, (1320, 420)), in_window(600, (1320, 420)), in_window(600, (0, 1440))
     (True, False, True)
     """
     start, end = window
-    return start <= minute < end if start <= end else minute >= start or minute < end
+    if start <= end:
+        return (minute >= start) & (minute < end)
+    return (minute >= start) | (minute < end)
 
 
-def available(state: HostState, policy: OwnerPolicy) -> bool:
-    """Parked, plugged in (if required), above the battery floor and inside the owner's window."""
+def available(state: HostState, policy: OwnerPolicy) -> Any:
+    """Parked, plugged in (if required), above the battery floor and inside the owner's window.
+
+    Written with `&` so the simulator runs this very rule on arrays of a million cars' states.
+    """
     return (
         state.parked
-        and (state.plugged_in or not policy.require_plugged_in)
-        and state.battery >= policy.min_battery
-        and in_window(state.minute_of_day, policy.window)
+        & (state.plugged_in | (not policy.require_plugged_in))
+        & (state.battery >= policy.min_battery)
+        & in_window(state.minute_of_day, policy.window)
     )
 
 
 def decide(state: HostState, policy: OwnerPolicy, leased: bool) -> Decision:
-    ok = available(state, policy)
+    ok = bool(available(state, policy))
     if leased:
         return Decision.KEEP if ok else Decision.RECLAIM
     return Decision.START if ok else Decision.IDLE
