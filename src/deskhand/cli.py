@@ -611,6 +611,58 @@ def bench_speed(
     console.print(f"summary: {result['summary']}; wrote {out}")
 
 
+@bench_app.command("fleet")
+def bench_fleet_cmd(
+    cars: Annotated[int, typer.Option("--cars", help="Cars in the model.")] = 4_000_000,
+    demand: Annotated[
+        int, typer.Option("--demand", help="Concurrent sessions wanted in the model.")
+    ] = 1_000_000,
+    scripted_tasks: Annotated[
+        int, typer.Option("--scripted-tasks", help="Scripted sessions under chaos.")
+    ] = 200,
+    real_tasks: Annotated[int, typer.Option("--real-tasks", help="Real refund sessions under chaos.")] = 200,
+    workdir: Annotated[Path, typer.Option("--workdir", help="Scratch space for the chaos runs.")] = Path(
+        "bench-fleet"
+    ),
+    out: Annotated[Path, typer.Option("--out")] = Path("bench/results/fleet.json"),
+    json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """The fleet model at full scale, and chaos runs on local Ray: tasks lost, commits repeated, ledger.
+
+    Example: deskhand bench fleet --real-tasks 20 --json
+    """
+    from deskhand.demo import DemoError
+    from deskhand.fleet.bench import ChaosConfig, bench_fleet
+    from deskhand.fleet.engine import FleetError
+    from deskhand.fleet.simulate import SimConfig
+    from deskhand.fleet.store import StoreError
+
+    if min(cars, scripted_tasks) < 1 or min(demand, real_tasks) < 0:
+        fail("--cars and --scripted-tasks must be 1 or more, --demand and --real-tasks 0 or more")
+    workdir = workdir.resolve()
+    if workdir.exists() and any(workdir.iterdir()):
+        fail(f"{workdir}: not empty; give a new --workdir")
+    with clear_errors(), console.status("starting") as status:
+        try:
+            result = bench_fleet(
+                out,
+                workdir,
+                SimConfig(cars=cars, demand=demand),
+                ChaosConfig(scripted_tasks, hosts=6, every_s=0.3, hard_share=0.3, notice_s=1.0),
+                ChaosConfig(real_tasks, hosts=2, every_s=6.0, hard_share=0.3, notice_s=10.0),
+                _bench_progress(status),
+            )
+        except (FleetError, StoreError, DemoError) as e:
+            fail(str(e), code=1)
+    if json_out:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+        return
+    for part in ("chaos_scripted", "chaos_real"):
+        if part in result:
+            console.print(f"{part}: {result[part]}")
+    console.print(f"wrote {out}")
+
+
 @bench_app.command("robustness")
 def bench_robustness(
     scenario: Annotated[str, typer.Option("--scenario", help="Which scenario.")] = "credit",

@@ -12,6 +12,7 @@ Checkpoints live under `workdir`, which a cluster must share (e.g. NFS); the sto
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -74,10 +75,16 @@ def start_ray(hosts: Iterable[Host], address: str | None = None, num_cpus: int |
     if ray.is_initialized():
         return
     if address:
-        ray.init(address=address, log_to_driver=False)
+        ray.init(address=address, log_to_driver=False, logging_level=logging.ERROR)
     else:
         resources = {h.resource: float(h.slots) for h in hosts}
-        ray.init(num_cpus=num_cpus, resources=resources, include_dashboard=False, log_to_driver=False)
+        ray.init(
+            num_cpus=num_cpus,
+            resources=resources,
+            include_dashboard=False,
+            log_to_driver=False,
+            logging_level=logging.ERROR,
+        )
 
 
 def cluster_hosts(known: Iterable[Host] = ()) -> list[Host]:

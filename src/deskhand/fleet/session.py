@@ -14,11 +14,19 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from deskhand.desktop.action import Action
 from deskhand.desktop.base import App, Desktop, Frame, Region
 from deskhand.fleet.model import AttemptEnd, Task
+from deskhand.fleet.reaper import Reaper
 from deskhand.run.checkpoint import Checkpoint
+
+if TYPE_CHECKING:
+    from deskhand.desktop.x11 import X11Desktop
+    from deskhand.learn.skill import Skill
+    from deskhand.scenarios import Scenario
+    from deskhand.vision.ocr import Ocr
 
 Stop = Callable[[], bool]  # true once this session's host is reclaimed or the session is shed
 
@@ -98,7 +106,6 @@ class ScenarioSession(Session):
         global _ocr
         from deskhand.desktop import XvfbDesktop
         from deskhand.learn.skill import check_skill
-        from deskhand.run.runner import RunConfig, Runner
         from deskhand.scenarios import scenarios
         from deskhand.vision.ocr import Ocr
 
@@ -108,7 +115,28 @@ class ScenarioSession(Session):
         appdir = Path(self.workroot) / f"task-{task.id}"
         _ocr = _ocr or Ocr()
         ocr: Ocr = _ocr  # type: ignore[assignment]
-        with XvfbDesktop(*self.size) as desktop, scenario.open(desktop, appdir, task.values) as session:
+        with XvfbDesktop(*self.size) as desktop:
+            reaper = Reaper(desktop.display, [server.pid for server in desktop._servers])
+            try:
+                return self._run(scenario, desktop, skill, task, appdir, checkpoint, stop, resume, ocr)
+            finally:
+                reaper.disarm()
+
+    def _run(
+        self,
+        scenario: Scenario,
+        desktop: X11Desktop,
+        skill: Skill,
+        task: Task,
+        appdir: Path,
+        checkpoint: Path,
+        stop: Stop,
+        resume: Checkpoint | None,
+        ocr: Ocr,
+    ) -> Outcome:
+        from deskhand.run.runner import RunConfig, Runner
+
+        with scenario.open(desktop, appdir, task.values) as session:
             runner = Runner(
                 DrainingDesktop(desktop, stop, checkpoint),
                 skill,

@@ -126,6 +126,8 @@ class SqliteStore(Store):
             self.db = sqlite3.connect(str(path), isolation_level=None)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.executescript(SCHEMA)
+        except sqlite3.OperationalError as e:
+            raise StoreError(f"{path}: cannot open the fleet database ({e})") from None
         except sqlite3.DatabaseError as e:
             raise StoreError(f"{path}: not a fleet database ({e})") from None
 
