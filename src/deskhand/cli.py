@@ -1016,7 +1016,14 @@ def fleet_run(
 
     session = ScenarioSession(job.scenario, job.skill, str(workdir.resolve() / "apps"))
     config = EngineConfig(workdir.resolve(), rate_cents_per_hour=rate, notice_s=notice)
-    engine = Engine(store, session, hosts, config, chaos=chaos if reclaim_every > 0 else None)
+    engine = Engine(
+        store,
+        session,
+        hosts,
+        config,
+        chaos=chaos if reclaim_every > 0 else None,
+        membership=(lambda: cluster_hosts(job.hosts)) if address else None,  # follow nodes joining and dying
+    )
     try:
         with console.status(f"fleet: {len(job.rows)} tasks on {len(hosts)} hosts"):
             summary = engine.run(job)

@@ -43,6 +43,7 @@ class EngineConfig:
     poll_s: float = 0.05
     max_attempts: int = 8
     idle_timeout_s: float = 60.0  # tasks wait this long with no host up before the run gives up
+    membership_every_s: float = 1.0  # how often to ask Ray which hosts are alive (cluster mode)
 
 
 @ray.remote(num_cpus=0)
@@ -145,6 +146,8 @@ class Engine:
     config: EngineConfig
     clock: Callable[[], float] = time.time
     chaos: Callable[[Engine], None] | None = None  # called every poll: may reclaim, restore or shed
+    membership: Callable[[], list[Host]] | None = None  # the hosts alive now, e.g. from Ray's nodes
+    gone: set[str] = field(default_factory=set)  # hosts whose node vanished
     up: set[str] = field(default_factory=set)
     draining: dict[str, float] = field(default_factory=dict)
     leases: dict[str, int] = field(default_factory=dict)
@@ -184,6 +187,23 @@ class Engine:
             ray.get(self.board.clear.remote([f"host:{host}"]))
             self.up.add(host)
 
+    def refresh(self) -> None:
+        """Follow Ray's membership: a host whose node died is gone at once; a new or returning one joins."""
+        if self.membership is None:
+            return
+        alive = {h.id: h for h in self.membership()}
+        for hid in sorted(self.up - set(alive)):
+            self.reclaim(hid, hard=True)
+            self.gone.add(hid)
+        for hid, joined in alive.items():
+            if hid not in self.by_id:
+                self.hosts.append(joined)
+                self.by_id[hid] = joined
+                self.up.add(hid)
+            elif hid in self.gone and hid not in self.draining:
+                self.gone.discard(hid)
+                self.restore(hid)
+
     def shed(self, share: float, hold_s: float = 30.0) -> list[int]:
         """Grid demand response: stop `share` of sessions within 5 s, least progress lost first."""
         now = self.clock()
@@ -204,9 +224,12 @@ class Engine:
         started = self.clock()
         self.store.add_job(job)
         (self.config.workdir / "checkpoints").mkdir(parents=True, exist_ok=True)
-        idle_since = self.clock()
+        idle_since = asked = self.clock()
         try:
             while True:
+                if self.clock() - asked >= self.config.membership_every_s:
+                    self.refresh()
+                    asked = self.clock()
                 pending = [t for t in self.store.tasks(job.name) if t.state == TaskState.PENDING]
                 if not pending and not self.live:
                     break
