@@ -860,15 +860,49 @@ def bench_miniwob(
     from deskhand.policy import bench
     from deskhand.policy.experts import EXPERTS
     from deskhand.policy.model import parameter_count
-    from deskhand.policy.train import load_net
+    from deskhand.policy.train import NetPolicy, load_net
 
     path = weights or _miniwob_weights()
     if not path.exists():
         fail(f"no weights at {path}; run `deskhand train` first")
+    import torch
+
+    torch.set_num_threads(1)
+    net = load_net(path)
+    extra = {
+        "protocol": {
+            "episodes": episodes,
+            "first_seed": 1201539860,
+            "max_steps": 30,
+            "timer": timer,
+            "success": "raw reward > 0",
+            "observation": "screenshot + utterance only",
+            "actions": "coordinate mouse, keys, typed text (no element or DOM actions)",
+        },
+        "parameters": parameter_count(net),
+        "torch_threads": 1,
+        "inference_ms_median_isolated": bench.latency_ms(NetPolicy(net)),
+        "weights": str(path),
+    }
     people = bench.read_humans(humans) if humans.exists() else {}
     chosen = _read_tasks(tasks)
     runnable = [t for t in chosen if t in EXPERTS]
     finished: dict[str, bench.TaskResult] = {}
+
+    def results(pending: str) -> list[bench.TaskResult]:
+        return [
+            finished[t]
+            if t in finished
+            else bench.not_attempted(
+                t, people.get(t), pending if t in runnable else "no expert or demonstrations yet"
+            )
+            for t in chosen
+        ]
+
+    def write(doc: dict[str, object]) -> None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(doc, indent=2) + "\n")
+
     with (
         console.status(f"{len(runnable)} tasks, {jobs} at a time") as status,
         ProcessPoolExecutor(jobs) as pool,
@@ -879,37 +913,17 @@ def bench_miniwob(
             finished[task] = bench.summarize(task, future.result(), people.get(task))
             console.log(f"{task}: success {finished[task].success:.2f}")
             status.update(f"{len(finished)}/{len(runnable)} tasks done")
-    results = [
-        finished[t]
-        if t in finished
-        else bench.not_attempted(t, people.get(t), "no expert or demonstrations yet")
-        for t in chosen
-    ]
-    net = load_net(path)
-    doc = bench.report(
-        results,
-        {
-            "protocol": {
-                "episodes": episodes,
-                "first_seed": 1201539860,
-                "max_steps": 30,
-                "timer": timer,
-                "success": "raw reward > 0",
-                "observation": "screenshot + utterance only",
-                "actions": "coordinate mouse, keys, typed text (no element or DOM actions)",
-            },
-            "parameters": parameter_count(net),
-            "torch_threads": 1,
-            "weights": str(path),
-        },
-    )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(doc, indent=2) + "\n")
+            write(
+                bench.report(results("not finished in this run"), extra)
+            )  # a stopped run still leaves figures
+    rows = results("no expert or demonstrations yet")
+    doc = bench.report(rows, extra)
+    write(doc)
     if json_out:
         print(json.dumps(doc, indent=2))
         return
     table = Table("task", "success", "steps", "episode s", "people", "people s", "people/ours", "infer ms")
-    for r in results:
+    for r in rows:
         if not r.attempted:
             table.add_row(
                 r.task,

@@ -163,3 +163,16 @@ def evaluate_weights(task: str, weights: Path, episodes: int, timer: bool = Fals
     for _ in range(3):  # the first calls pay for lazy initialisation, not for the model
         policy.act(Observation(np.full((210, 160, 3), 255, np.uint8), "warm up"))
     return evaluate(task, policy, episodes, timer=timer)
+
+
+def latency_ms(policy: Policy, calls: int = 200, clock: Callable[[], float] = time.perf_counter) -> float:
+    """Median time of one `act` on a blank screenshot, after three warm-up calls."""
+    obs = Observation(np.full((210, 160, 3), 255, np.uint8), 'Click on the "Ok" button.')
+    for _ in range(3):
+        policy.act(obs)
+    times = []
+    for _ in range(calls):
+        t0 = clock()
+        policy.act(obs)
+        times.append(clock() - t0)
+    return 1000 * statistics.median(times)
