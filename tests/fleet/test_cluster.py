@@ -21,10 +21,15 @@ OWNERS = {"n0": "ana", "n1": "bo", "n2": "cy"}
 
 @pytest.fixture(scope="module")
 def cluster():
+    """The head node is host n0 (it cannot die: the driver is on it); n1 and n2 are worker nodes."""
     fast_death = {"health_check_period_ms": 500, "health_check_failure_threshold": 2}
-    c = Cluster(
-        initialize_head=True, connect=True, head_node_args={"num_cpus": 1, "_system_config": fast_death}
-    )
+    head = {
+        "num_cpus": 1,
+        "resources": {"deskhand-host-n0": 1},
+        "labels": {"owner": OWNERS["n0"], "hardware": "hw4", "region": "us-west"},
+        "_system_config": fast_death,
+    }
+    c = Cluster(initialize_head=True, connect=True, head_node_args=head)
     nodes = {
         hid: c.add_node(
             num_cpus=1,
@@ -32,6 +37,7 @@ def cluster():
             labels={"owner": owner, "hardware": "hw4", "region": "us-west"},
         )
         for hid, owner in OWNERS.items()
+        if hid != "n0"
     }
     c.wait_for_nodes()
     yield c, nodes
@@ -52,7 +58,7 @@ def test_a_node_that_dies_mid_job_loses_nothing_and_its_tasks_resume_on_other_no
     killed: list[str] = []
 
     def kill_a_busy_node(engine: Engine) -> None:
-        busy = [s for s in engine.live.values() if s.checkpoint.exists()]
+        busy = [s for s in engine.live.values() if s.checkpoint.exists() and s.host in nodes]
         if not killed and busy:
             killed.append(busy[0].host)
             c.remove_node(nodes[busy[0].host], allow_graceful=False)
