@@ -649,7 +649,7 @@ def bench_fleet_cmd(
                 workdir,
                 SimConfig(cars=cars, demand=demand),
                 ChaosConfig(scripted_tasks, hosts=6, every_s=0.3, hard_share=0.3, notice_s=1.0),
-                ChaosConfig(real_tasks, hosts=2, every_s=6.0, hard_share=0.3, notice_s=10.0),
+                ChaosConfig(real_tasks, hosts=2, every_s=15.0, hard_share=0.3, notice_s=10.0),
                 _bench_progress(status),
             )
         except (FleetError, StoreError, DemoError) as e:
