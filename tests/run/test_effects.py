@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from deskhand.run.runner import _distance, _whole_screen_changed
+from deskhand.run.runner import _changed_anywhere, _distance, _whole_screen_changed
 
 
 def _screen() -> np.ndarray:
@@ -34,3 +34,10 @@ def test_a_dialog_is_a_new_screen() -> None:
 def test_distance_from_a_point_to_a_box_is_zero_inside_and_euclidean_outside() -> None:
     assert _distance((10, 10, 20, 20), (15, 15)) == 0
     assert _distance((10, 10, 20, 20), (33, 34)) == 5.0
+
+
+def test_a_caret_moving_is_a_change_anywhere_but_no_change_is_not() -> None:
+    after = _screen()
+    after[100:120, 300:301] = 0
+    assert _changed_anywhere(_screen(), after, threshold=24)
+    assert not _changed_anywhere(_screen(), _screen(), threshold=24)

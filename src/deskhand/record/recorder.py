@@ -103,7 +103,10 @@ class Recorder:
         self._frame_times: list[int] = []
         self._latest: tuple[int, np.ndarray] | None = None
         # the last few frames: an event reaches us late under load, after newer frames were taken
-        self._recent: collections.deque[tuple[int, int, np.ndarray]] = collections.deque(maxlen=4)
+        w, h = desktop.size  # about 256 MB of recent frames: 4 s at 1080p, half a second at 5K
+        self._recent: collections.deque[tuple[int, int, np.ndarray]] = collections.deque(
+            maxlen=max(4, (256 << 20) // (w * h * 3))
+        )
         self._last_clear: np.ndarray | None = None
         self._before: dict[int, int] = {}  # event t_ns -> index of the frame just before it
         self._kept: dict[int, str] = {}  # frame index -> PNG path

@@ -62,6 +62,11 @@ def _whole_screen_changed(before: np.ndarray, after: np.ndarray, threshold: int,
     return bool(boxes) and sum(w * h for _, _, w, h in boxes) >= min_area
 
 
+def _changed_anywhere(before: np.ndarray, after: np.ndarray, threshold: int, min_pixels: int = 12) -> bool:
+    """Any change at all, a caret's included."""
+    return int((np.abs(after.astype(np.int16) - before).max(axis=2) > threshold).sum()) >= min_pixels
+
+
 def _distance(box: tuple[int, int, int, int], point: tuple[int, int]) -> float:
     x, y, w, h = box
     return float(np.hypot(max(x - point[0], 0, point[0] - x - w), max(y - point[1], 0, point[1] - y - h)))
@@ -469,7 +474,13 @@ class Runner:
                     return
             if region is None or self.clock() >= next_full:
                 full = self.desktop.screenshot()
-                if _whole_screen_changed(before.pixels, full.pixels, self.config.change_threshold, min_area):
+                if region is None and not step.effect.whole_screen:
+                    # a small change somewhere: a caret moving to the next line may be all Return shows
+                    if _changed_anywhere(before.pixels, full.pixels, self.config.change_threshold):
+                        return
+                elif _whole_screen_changed(
+                    before.pixels, full.pixels, self.config.change_threshold, min_area
+                ):
                     return
                 next_full = self.clock() + 0.2
             if self.clock() >= deadline:
