@@ -28,6 +28,7 @@ COMMITS = (2, 4)
 @pytest.fixture(scope="module", autouse=True)
 def local_ray():
     ray.init(
+        address="local",  # a new instance, never a cluster some other process left running
         num_cpus=2,
         resources={h.resource: float(h.slots) for h in HOSTS},
         include_dashboard=False,

@@ -47,6 +47,7 @@ def skill_dir(tmp_path_factory):
 @pytest.fixture(scope="module", autouse=True)
 def local_ray():
     ray.init(
+        address="local",  # a new instance, never a cluster some other process left running
         num_cpus=2,
         resources={h.resource: 1.0 for h in HOSTS},
         include_dashboard=False,

@@ -80,6 +80,7 @@ def start_ray(hosts: Iterable[Host], address: str | None = None, num_cpus: int |
     else:
         resources = {h.resource: float(h.slots) for h in hosts}
         ray.init(
+            address="local",  # embedded: never join a cluster some other process left running
             num_cpus=num_cpus,
             resources=resources,
             include_dashboard=False,
