@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import ray
 from ray.exceptions import RayError
+from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
 from deskhand.fleet.model import AttemptEnd, Host, Job, Task, TaskState
 from deskhand.fleet.policy import SHED_DEADLINE_S, Running, shed
@@ -157,7 +158,9 @@ class Engine:
     counts: dict[str, int] = field(default_factory=lambda: {"reclaims": 0, "shed": 0})
 
     def __post_init__(self) -> None:
-        self.board = DrainBoard.remote()  # type: ignore[attr-defined]
+        # on the driver's own node: a worker node may die, and the board must outlive it
+        here = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=False)
+        self.board = DrainBoard.options(scheduling_strategy=here).remote()  # type: ignore[attr-defined]
         self.up = {h.id for h in self.hosts}
         self.by_id = {h.id: h for h in self.hosts}
 
