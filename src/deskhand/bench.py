@@ -30,7 +30,6 @@ BASELINES = {
     "recorded_human": "the scripted human at full KLM pace (time_scale 1.0), recorded doing the same job",
     "klm": "the Keystroke-Level Model estimate of the same script",
 }
-ROBUSTNESS_SIZES = ((640, 480), (1280, 800), (1920, 1080), (2560, 1440), (3840, 2160), (5120, 2880))
 LARGER_FONT = 1.25
 
 
