@@ -1,67 +1,23 @@
-"""Scripted experts: they read the DOM to act correctly, and exist only to make demonstrations.
-
-Each expert is a pure function of (utterance, DOM elements, step index) to the next action, or
-None when it has nothing left to do. Their actions are the same pixels-only actions a policy has.
-"""
+"""Experts for the click, select, type and navigate tasks of the dev suite."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from typing import Any
 
 from deskhand.policy.base import Kind, PolicyAction
-
-Dom = Sequence[dict[str, Any]]
-Expert = Callable[[str, Dom, int], PolicyAction | None]
-
-
-def quoted(utterance: str) -> list[str]:
-    """The "quoted" parts of an utterance, in order.
-
-    >>> quoted('Enter the username "kim" and the password "x1" into the text fields')
-    ['kim', 'x1']
-    """
-    return re.findall(r'"([^"]*)"', utterance)
-
-
-def _norm(text: str) -> str:
-    return re.sub(r"[^\w#]", "", text).lower()
-
-
-def _box(el: dict[str, Any]) -> tuple[float, float, float, float]:
-    def num(key: str) -> float:
-        value = el[key]
-        return float(value[0] if hasattr(value, "__len__") else value)
-
-    return num("left"), num("top"), num("width"), num("height")
-
-
-def _visible(el: dict[str, Any]) -> bool:
-    left, top, width, height = _box(el)
-    return width > 0 and height > 0 and 0 <= left < 160 and 50 <= top < 210
-
-
-def click(el: dict[str, Any]) -> PolicyAction:
-    """A click at the middle of an element."""
-    left, top, width, height = _box(el)
-    return PolicyAction(Kind.CLICK, x=left + width / 2, y=top + height / 2)
-
-
-def _find(dom: Dom, pred: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
-    return [el for el in dom if pred(el) and _visible(el)]
-
-
-def _text_is(text: str) -> Callable[[dict[str, Any]], bool]:
-    return lambda el: _norm(str(el["text"])) == _norm(text)
-
-
-def _step(plan: list[PolicyAction], step: int) -> PolicyAction | None:
-    return plan[step] if step < len(plan) else None
-
-
-def _submit(dom: Dom) -> list[dict[str, Any]]:
-    return _find(dom, lambda el: el["tag"] == "button" and el["id"] == "subbtn")
+from deskhand.policy.experts.dom import (
+    Dom,
+    Expert,
+    box,
+    click,
+    find,
+    norm,
+    nth,
+    quoted,
+    submit_buttons,
+    text_is,
+    visible,
+)
 
 
 def click_by_text(tags: tuple[str, ...]) -> Expert:
@@ -69,8 +25,8 @@ def click_by_text(tags: tuple[str, ...]) -> Expert:
 
     def expert(utterance: str, dom: Dom, step: int) -> PolicyAction | None:
         target = quoted(utterance)[0]
-        hits = _find(dom, lambda el: el["tag"] in tags and _text_is(target)(el))
-        return _step([click(hits[0])] if hits else [], step)
+        hits = find(dom, lambda el: el["tag"] in tags and text_is(target)(el))
+        return nth([click(hits[0])] if hits else [], step)
 
     return expert
 
@@ -78,10 +34,10 @@ def click_by_text(tags: tuple[str, ...]) -> Expert:
 def click_dialog_2(utterance: str, dom: Dom, step: int) -> PolicyAction | None:
     target = quoted(utterance)[0]
     if target.lower() == "x":
-        hits = _find(dom, lambda el: "ui-dialog-titlebar-close" in el["classes"])
+        hits = find(dom, lambda el: "ui-dialog-titlebar-close" in el["classes"])
     else:
-        hits = _find(dom, lambda el: el["tag"] == "button" and _text_is(target)(el))
-    return _step([click(hits[0])] if hits else [], step)
+        hits = find(dom, lambda el: el["tag"] == "button" and text_is(target)(el))
+    return nth([click(hits[0])] if hits else [], step)
 
 
 def _labelled_inputs(dom: Dom, kind: str, names: list[str]) -> list[PolicyAction]:
@@ -89,7 +45,7 @@ def _labelled_inputs(dom: Dom, kind: str, names: list[str]) -> list[PolicyAction
     out = []
     for name in names:
         for el in dom:
-            if el["tag"] == "t" and _norm(str(el["text"])) == _norm(name) and el["parent"] in by_parent:
+            if el["tag"] == "t" and norm(str(el["text"])) == norm(name) and el["parent"] in by_parent:
                 out.append(click(by_parent[el["parent"]]))
                 break
     return out
@@ -101,8 +57,8 @@ def select_and_submit(kind: str) -> Expert:
     def expert(utterance: str, dom: Dom, step: int) -> PolicyAction | None:
         match = re.search(r"Select (.*) and click Submit", utterance)
         names = [] if match is None or match.group(1) == "nothing" else match.group(1).split(", ")
-        plan = _labelled_inputs(dom, kind, names) + [click(b) for b in _submit(dom)[:1]]
-        return _step(plan, step)
+        plan = _labelled_inputs(dom, kind, names) + [click(b) for b in submit_buttons(dom)[:1]]
+        return nth(plan, step)
 
     return expert
 
@@ -110,28 +66,28 @@ def select_and_submit(kind: str) -> Expert:
 def click_widget(utterance: str, dom: Dom, step: int) -> PolicyAction | None:
     kind = quoted(utterance)[0]
     tag = {"textarea": "textarea", "button": "button"}.get(kind, f"input_{kind}")
-    hits = _find(dom, lambda el: el["tag"] == tag)
-    return _step([click(hits[0])] if hits else [], step)
+    hits = find(dom, lambda el: el["tag"] == tag)
+    return nth([click(hits[0])] if hits else [], step)
 
 
 def focus_text_2(utterance: str, dom: Dom, step: int) -> PolicyAction | None:
     match = re.search(r"(\d+)", utterance)
-    inputs = _find(dom, lambda el: el["tag"] == "input_text")
+    inputs = find(dom, lambda el: el["tag"] == "input_text")
     index = int(match.group(1)) - 1 if match else 0
-    return _step([click(inputs[index])] if index < len(inputs) else [], step)
+    return nth([click(inputs[index])] if index < len(inputs) else [], step)
 
 
 def fill_and_submit(utterance: str, dom: Dom, step: int) -> PolicyAction | None:
     """enter-text, enter-password, login-user: each field gets its quoted value, then the button."""
     values = quoted(utterance)
-    fields = _find(dom, lambda el: el["tag"] in ("input_text", "input_password"))
+    fields = find(dom, lambda el: el["tag"] in ("input_text", "input_password"))
     if len(values) == 1:
         values = values * len(fields)
     plan: list[PolicyAction] = []
     for field, value in zip(fields, values, strict=False):
         plan += [click(field), PolicyAction(Kind.TYPE, text=value)]
-    buttons = _find(dom, lambda el: el["tag"] == "button")
-    return _step([*plan, click(buttons[-1])] if buttons else plan, step)
+    buttons = find(dom, lambda el: el["tag"] == "button")
+    return nth([*plan, click(buttons[-1])] if buttons else plan, step)
 
 
 def find_link_in_sections(header_tag: str) -> Expert:
@@ -139,10 +95,10 @@ def find_link_in_sections(header_tag: str) -> Expert:
 
     def expert(utterance: str, dom: Dom, step: int) -> PolicyAction | None:
         target = quoted(utterance)[0]
-        links = _find(dom, lambda el: el["tag"] == "span" and _text_is(target)(el))
+        links = find(dom, lambda el: el["tag"] == "span" and text_is(target)(el))
         if links:
             return click(links[0])
-        headers = _find(dom, lambda el: el["tag"] == header_tag and "#" in str(el["text"]))
+        headers = find(dom, lambda el: el["tag"] == header_tag and "#" in str(el["text"]))
         return click(headers[step]) if step < len(headers) else None
 
     return expert
@@ -155,16 +111,16 @@ def use_spinner(utterance: str, dom: Dom, step: int) -> PolicyAction | None:
         return None
     value = int(match.group(1))
     side = "ui-spinner-up" if value > 0 else "ui-spinner-down"
-    arrows = _find(dom, lambda el: side in str(el["classes"]).split())
+    arrows = find(dom, lambda el: side in str(el["classes"]).split())
     plan = [click(arrows[0])] * abs(value) if arrows else []
-    return _step(plan + [click(b) for b in _submit(dom)[:1]], step)
+    return nth(plan + [click(b) for b in submit_buttons(dom)[:1]], step)
 
 
 def choose_list(utterance: str, dom: Dom, step: int) -> PolicyAction | None:
     """A closed <select> picks the option whose name is typed; Enter closes its popup."""
     match = re.search(r"Select (.+) from the list", utterance)
-    lists = _find(dom, lambda el: el["tag"] == "select")
-    buttons = _find(dom, lambda el: el["tag"] == "button")
+    lists = find(dom, lambda el: el["tag"] == "select")
+    buttons = find(dom, lambda el: el["tag"] == "button")
     if match is None or not lists or not buttons:
         return None
     plan = [
@@ -172,7 +128,7 @@ def choose_list(utterance: str, dom: Dom, step: int) -> PolicyAction | None:
         PolicyAction(Kind.TYPE, text=match.group(1)),
         PolicyAction(Kind.KEY, key="<Enter>"),
     ]
-    return _step([*plan, click(buttons[0])], step)
+    return nth([*plan, click(buttons[0])], step)
 
 
 _MOVIE_FIELDS = {"genre": r"for (.+?) movies", "director": r"directed by (.+?) from", "year": r"year (\d+)"}
@@ -181,28 +137,28 @@ _MOVIE_FIELDS = {"genre": r"for (.+?) movies", "director": r"directed by (.+?) f
 def multi_layouts(utterance: str, dom: Dom, step: int) -> PolicyAction | None:
     """Each input is named by a label in its entry; fill it from the utterance, then Search."""
     plan: list[PolicyAction] = []
-    entries = _find(dom, lambda el: "ui-entry" in str(el["classes"]).split())
+    entries = find(dom, lambda el: "ui-entry" in str(el["classes"]).split())
     for entry in entries:
         inputs = [el for el in dom if el["parent"] == entry["ref"] and str(el["tag"]).startswith("input")]
         labels = [el for el in dom if el["parent"] == entry["ref"] and "ui-label" in str(el["classes"])]
         if not inputs or not labels:
             continue
-        match = re.search(_MOVIE_FIELDS.get(_norm(str(labels[0]["text"])), "$^"), utterance)
+        match = re.search(_MOVIE_FIELDS.get(norm(str(labels[0]["text"])), "$^"), utterance)
         if match:
             plan += [click(inputs[0]), PolicyAction(Kind.TYPE, text=match.group(1))]
-    submit = _find(dom, lambda el: "ui-submit" in str(el["classes"]).split())
-    return _step(plan + [click(b) for b in submit[:1]], step)
+    submit = find(dom, lambda el: "ui-submit" in str(el["classes"]).split())
+    return nth(plan + [click(b) for b in submit[:1]], step)
 
 
 def use_autocomplete(utterance: str, dom: Dom, step: int) -> PolicyAction | None:
     """Type the start, wait for the suggestions, pick the one with the right end, then Submit."""
     parts = quoted(utterance)
     start, end = parts[0], parts[1] if len(parts) > 1 and "ends with" in utterance else ""
-    fields = _find(dom, lambda el: el["tag"] == "input_text")
+    fields = find(dom, lambda el: el["tag"] == "input_text")
     if not fields:
         return None
     value = str(fields[0]["value"])
-    items = _find(
+    items = find(
         dom,
         lambda el: (
             "ui-menu-item-wrapper" in str(el["classes"])
@@ -217,30 +173,30 @@ def use_autocomplete(utterance: str, dom: Dom, step: int) -> PolicyAction | None
     if items:
         return click(items[0])
     if value.lower() != start.lower():
-        return _step([click(b) for b in _submit(dom)[:1]], 0)
-    left, top, width, height = _box(fields[0])
+        return nth([click(b) for b in submit_buttons(dom)[:1]], 0)
+    left, top, width, height = box(fields[0])
     return PolicyAction(Kind.MOVE, x=left + width / 2, y=top + height / 2)  # the menu has not shown yet
 
 
 def scroll_text_2(utterance: str, dom: Dom, step: int) -> PolicyAction | None:
     """Wheel over the textarea towards the asked end, enough times for any text, then Submit."""
-    areas = _find(dom, lambda el: el["tag"] == "textarea")
+    areas = find(dom, lambda el: el["tag"] == "textarea")
     if not areas:
         return None
     kind = Kind.SCROLL_DOWN if "bottom" in utterance else Kind.SCROLL_UP
-    left, top, width, height = _box(areas[0])
+    left, top, width, height = box(areas[0])
     wheel = PolicyAction(kind, x=left + width / 2, y=top + height / 2)
-    return _step([wheel] * 6 + [click(b) for b in _submit(dom)[:1]], step)
+    return nth([wheel] * 6 + [click(b) for b in submit_buttons(dom)[:1]], step)
 
 
 def navigate_tree(utterance: str, dom: Dom, step: int) -> PolicyAction | None:
     """Open the closed folders above the named item, outermost first, then click the item."""
     target = quoted(utterance)[0]
-    shown = _find(dom, lambda el: el["tag"] == "span" and _text_is(target)(el))
+    shown = find(dom, lambda el: el["tag"] == "span" and text_is(target)(el))
     if shown:
         return click(shown[0])
     by_ref = {el["ref"]: el for el in dom}
-    hidden = [el for el in dom if el["tag"] == "span" and _text_is(target)(el)]
+    hidden = [el for el in dom if el["tag"] == "span" and text_is(target)(el)]
     if not hidden:
         return None
     chain, ref = [], hidden[0]["parent"]
@@ -249,13 +205,13 @@ def navigate_tree(utterance: str, dom: Dom, step: int) -> PolicyAction | None:
         ref = by_ref[ref]["parent"]
     for li in reversed(chain):
         if li["tag"] == "li" and "expandable" in str(li["classes"]).split():
-            hits = [el for el in dom if el["parent"] == li["ref"] and el["tag"] == "span" and _visible(el)]
+            hits = [el for el in dom if el["parent"] == li["ref"] and el["tag"] == "span" and visible(el)]
             if hits:
                 return click(hits[0])
     return None
 
 
-EXPERTS: dict[str, Expert] = {
+BASIC: dict[str, Expert] = {
     "click-button": click_by_text(("button",)),
     "click-link": click_by_text(("span",)),
     "click-dialog-2": click_dialog_2,
