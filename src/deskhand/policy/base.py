@@ -13,7 +13,18 @@ from enum import StrEnum
 import numpy as np
 
 # Keys a policy may press; the order is the key head's class order.
-KEYS: tuple[str, ...] = ("<Enter>", "<Tab>", "<Backspace>", "<Space>", "<ArrowUp>", "<ArrowDown>", "C-a")
+# C-<ArrowDown> moves a multi-select list's focus without selecting; C-<Space> then toggles that option.
+KEYS: tuple[str, ...] = (
+    "<Enter>",
+    "<Tab>",
+    "<Backspace>",
+    "<Space>",
+    "<ArrowUp>",
+    "<ArrowDown>",
+    "C-a",
+    "C-<ArrowDown>",
+    "C-<Space>",
+)
 
 
 class Kind(StrEnum):

@@ -7,7 +7,9 @@ None when it has nothing left to do. Their actions are the same pixels-only acti
 
 from deskhand.policy.experts.basic import BASIC, fill_and_submit
 from deskhand.policy.experts.dom import Dom, Expert
+from deskhand.policy.experts.forms import FORMS
+from deskhand.policy.experts.pointer import POINTER
 
-EXPERTS: dict[str, Expert] = {**BASIC}
+EXPERTS: dict[str, Expert] = {**BASIC, **POINTER, **FORMS}
 
 __all__ = ["EXPERTS", "Dom", "Expert", "fill_and_submit"]
