@@ -5,6 +5,7 @@ packages=(
   xvfb xauth openbox x11-utils xdotool procps
   fonts-dejavu-core fonts-noto-cjk
   chromium chromium-driver mousepad gnumeric dbus-x11
+  postgresql  # the fleet store's tests start their own throwaway server (tests/fleet/conftest.py)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,23 +1,36 @@
-"""The fleet's SQLite state and the ledger computed from it: transitions, payouts, balance."""
+"""The fleet's state and the ledger computed from it: transitions, payouts, balance, grid sheds.
+
+Every contract test runs on both backends: an SQLite file and a real PostgreSQL server (conftest.py).
+"""
 
 from __future__ import annotations
 
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from deskhand.fleet.ledger import ledger
 from deskhand.fleet.model import AttemptEnd, Host, Job, TaskState, TransitionError, transition
-from deskhand.fleet.store import SqliteStore, StoreError, lease_cents, open_store
+from deskhand.fleet.store import StoreError, lease_cents, open_store
 
 HOSTS = (Host("car1", "ana"), Host("car2", "bo", slots=2))
 JOB = Job("refunds", "skill/", "refund", ({"amount": "1"}, {"amount": "2"}), HOSTS)
 CKPT = json.dumps({"skill": "refund", "steps": 10, "done": 6, "pending": None, "values_read": {}})
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request, tmp_path):
+    """Where a fresh, empty fleet state lives, on each backend in turn."""
+    if request.param == "sqlite":
+        return str(tmp_path / "fleet.db")
+    return request.getfixturevalue("pg_url")
+
+
 @pytest.fixture
-def store(tmp_path):
-    s = SqliteStore(tmp_path / "fleet.db")
+def store(url):
+    s = open_store(url)
     yield s
     s.close()
 
@@ -52,13 +65,40 @@ def test_a_finished_task_cannot_be_started_again(store):
         store.start_attempt(task.id, "car1", 20)
 
 
-def test_a_driver_that_died_leaves_running_tasks_that_go_back_to_the_queue(tmp_path):
-    store = SqliteStore(tmp_path / "fleet.db")
+def test_a_driver_that_died_leaves_running_tasks_that_go_back_to_the_queue(url):
+    store = open_store(url)
     task = store.add_job(JOB)[0]
     store.start_attempt(task.id, "car1", 0)
     store.close()
-    again = SqliteStore(tmp_path / "fleet.db")
+    again = open_store(url)
     assert again.add_job(JOB)[0].state == TaskState.PENDING
+    again.close()
+
+
+def test_two_drivers_racing_to_start_the_same_tasks_never_both_start_one(url):
+    """Reading a task's state and moving it is one locked transaction: one driver wins, the other is refused."""
+    setup = open_store(url)
+    tasks = setup.add_job(Job("race", "skill/", "refund", tuple({"n": str(n)} for n in range(30)), HOSTS))
+    barrier = threading.Barrier(2, timeout=10)  # a driver that errors out breaks it, not hangs
+
+    def race(host: str) -> list[int]:
+        store, won = open_store(url), []
+        for task in tasks:
+            barrier.wait()
+            try:
+                store.start_attempt(task.id, host, 0)
+                won.append(task.id)
+            except TransitionError:
+                pass
+        store.close()
+        return won
+
+    with ThreadPoolExecutor(2) as pool:
+        first, second = pool.map(race, ["car1", "car2"])
+    assert sorted(first + second) == [t.id for t in tasks], "every task started exactly once"
+    assert len(setup.attempts()) == len(tasks)
+    assert all(t.attempts == 1 and t.state == TaskState.RUNNING for t in setup.tasks("race"))
+    setup.close()
 
 
 @pytest.mark.parametrize(
@@ -107,11 +147,38 @@ def test_the_ledger_does_not_balance_with_an_open_lease_or_work_outside_a_lease(
     assert any("outside a closed lease" in p for p in problems)
 
 
-def test_a_postgresql_url_is_refused_with_a_clear_message_for_now(tmp_path):
-    with pytest.raises(StoreError, match="PostgreSQL is not supported yet"):
-        open_store("postgresql://fleet@db/fleet")
+def test_a_bad_store_location_is_one_clear_error(tmp_path):
     with pytest.raises(StoreError, match="is a directory"):
         open_store(str(tmp_path))
     (tmp_path / "junk.db").write_bytes(b"not sqlite at all" * 100)
     with pytest.raises(StoreError, match="not a fleet database"):
         open_store(str(tmp_path / "junk.db"))
+
+
+def test_an_unreachable_postgresql_is_one_clear_error_that_never_shows_the_password(tmp_path):
+    url = f"postgresql://fleet:s3cret@/fleet?host={tmp_path}&port=5999"  # no server on this socket
+    with pytest.raises(StoreError, match="cannot reach the fleet database") as raised:
+        open_store(url)
+    assert "s3cret" not in str(raised.value) and "fleet:***@" in str(raised.value)
+    assert "\n" not in str(raised.value)
+
+
+def test_a_shed_request_is_taken_once_and_keeps_what_it_stopped(store):
+    first = store.request_shed(0.25, 30.0, 1_000)
+    second = store.request_shed(1.0, 0.0, 2_000)
+    taken = store.take_sheds(2_500)
+    assert [(r.id, r.share, r.hold_s, r.asked_ms, r.taken_ms) for r in taken] == [
+        (first, 0.25, 30.0, 1_000, 2_500),
+        (second, 1.0, 0.0, 2_000, 2_500),
+    ]
+    assert [r.expired for r in taken] == [False, True], "a zero hold was over before it was taken"
+    assert store.take_sheds(3_000) == [], "a second engine polling gets nothing already taken"
+    store.shed_done(first, [7, 3])
+    assert [r.tasks for r in store.sheds()] == [(7, 3), None]
+
+
+@pytest.mark.parametrize(("share", "hold"), [(0.0, 5.0), (1.5, 5.0), (0.5, -1.0)])
+def test_a_shed_request_out_of_range_is_refused(store, share, hold):
+    with pytest.raises(StoreError, match="shed"):
+        store.request_shed(share, hold, 0)
+    assert store.sheds() == []
