@@ -227,6 +227,12 @@ def test_slider_clicks_the_track_where_the_target_lies():
     assert action == PolicyAction(Kind.CLICK, x=10 + 0.8 * 72, y=69)
 
 
+def test_slider_clicks_just_inside_the_track_for_its_end_value():
+    """A click on the track's very edge lands outside it and changes nothing."""
+    action = use_slider("Select 50 with the slider and hit Submit.", slider(16, 0.32), 0)
+    assert action == PolicyAction(Kind.CLICK, x=10 + 72 - 1, y=69)
+
+
 def test_slider_nudges_with_arrows_near_the_target_once_the_handle_has_focus():
     utterance = "Select 18 with the slider and hit Submit."
     assert use_slider(utterance, slider(16, 0.32, focused=True), 0) == PolicyAction(Kind.KEY, key="<ArrowUp>")

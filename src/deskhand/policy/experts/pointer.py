@@ -260,12 +260,20 @@ def use_slider(utterance: str, dom: Dom, step: int) -> PolicyAction | None:
     if ranges and abs(value - target) > 2:
         low, high = ranges[0]
         at = (target - low) / (high - low)
-        x, y = (hx, top + (1 - at) * height) if vertical else (left + at * width, hy)
+        if vertical:
+            x, y = hx, _inside(top + (1 - at) * height, top, height)
+        else:
+            x, y = _inside(left + at * width, left, width), hy
         if abs((y - hy) if vertical else (x - hx)) > 8:  # clear of the handle, which would swallow it
             return PolicyAction(Kind.CLICK, x=x, y=y)
     if not _focused(handles[0]):
         return PolicyAction(Kind.CLICK, x=hx, y=hy)
     return PolicyAction(Kind.KEY, key="<ArrowUp>" if target > value else "<ArrowDown>")
+
+
+def _inside(at: float, start: float, length: float) -> float:
+    """A point of the track, one pixel in from its ends: a click on the very edge misses it."""
+    return min(max(at, start + 1), start + length - 1)
 
 
 def _focused(el: El) -> bool:
