@@ -1,13 +1,17 @@
 """Demonstrations: scripted experts run on training seeds, kept as (frame, utterance, action) rows.
 
-A compact .npz per task rather than the full Recording format: MiniWoB frames are 160x210 and
-the actions already come as typed PolicyActions, so a video track and event tables add nothing yet.
+Each successful expert episode can be written as a Recording, the same format as a person's
+(see recordings.py), under `<demos>/<task>/<seed:07d>/`. Training reads the rows through a
+packed cache, `<demos>/<task>.npz`, rebuilt from the recordings whenever they are newer, so
+thousands of recordings are not decoded on every run. `Demos` is the in-memory training form.
 Only episodes the expert finished with success are kept.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import os
+import shutil
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +20,10 @@ import numpy as np
 from deskhand.policy.base import KEYS, KINDS, Kind, PolicyAction
 from deskhand.policy.experts import Expert
 from deskhand.policy.miniwob import TRAIN_SEED_LIMIT, MiniwobConfig, MiniwobEnv
+from deskhand.policy.recordings import episode_dir, episode_dirs, read_episode, recordable, write_episode
+from deskhand.record.format import META_FILE, RecordingError
+
+Labels = tuple[int, tuple[float, float], int, tuple[int, int]]
 
 
 @dataclass(frozen=True)
@@ -41,9 +49,7 @@ class CollectStats:
     rows: int
 
 
-def label(
-    action: PolicyAction, utterance: str
-) -> tuple[int, tuple[float, float], int, tuple[int, int]] | None:
+def label(action: PolicyAction, utterance: str) -> Labels | None:
     """An action as training labels; None when typed text is not copied from the utterance.
 
     >>> label(PolicyAction(Kind.TYPE, text="Bo"), 'Enter "Bo" here')
@@ -60,24 +66,34 @@ def label(
 
 
 def collect(
-    task: str, expert: Expert, seeds: Iterable[int], on_episode: Callable[[int], None] | None = None
+    task: str,
+    expert: Expert,
+    seeds: Iterable[int],
+    on_episode: Callable[[int], None] | None = None,
+    out: Path | None = None,
 ) -> tuple[Demos, CollectStats]:
-    """Run the expert on each seed and keep the rows of its successful episodes."""
-    rows: list[tuple[np.ndarray, str, tuple[int, tuple[float, float], int, tuple[int, int]]]] = []
+    """Run the expert on each seed and keep the rows of its successful episodes.
+
+    The expert's actions are taken as a recording holds them (`recordable`: whole pixels), so
+    the rows are the same whether or not they go through a recording. With `out`, each
+    successful episode is also written to `episode_dir(out, task, seed)`, replacing an older one.
+    """
+    rows: list[tuple[np.ndarray, str, Labels]] = []
     episodes = successes = 0
     with MiniwobEnv(MiniwobConfig(task)) as env:
         for seed in seeds:
             if seed >= TRAIN_SEED_LIMIT:
                 raise ValueError(f"seed {seed} is not a training seed (< {TRAIN_SEED_LIMIT})")
-            obs, episode, ok = env.reset(seed), [], True
+            obs, episode, actions, ok = env.reset(seed), [], [], True
             episodes += 1
             for step in range(env.config.max_steps):
-                action = expert(obs.utterance, env.expert_dom(), step)
+                action = _recordable(expert(obs.utterance, env.expert_dom(), step))
                 labels = None if action is None else label(action, obs.utterance)
                 if action is None or labels is None:
                     ok = False
                     break
                 episode.append((obs.screenshot, obs.utterance, labels))
+                actions.append(action)
                 result = env.step(action)
                 obs = result.obs
                 if result.done:
@@ -88,12 +104,83 @@ def collect(
             if ok:
                 successes += 1
                 rows += episode
+                if out is not None:
+                    _record(
+                        out, task, seed, [r[0] for r in episode] + [obs.screenshot], episode[0][1], actions
+                    )
             if on_episode:
                 on_episode(seed)
     return _pack(rows), CollectStats(task, episodes, successes, len(rows))
 
 
-def _pack(rows: list[tuple[np.ndarray, str, tuple[int, tuple[float, float], int, tuple[int, int]]]]) -> Demos:
+def _recordable(action: PolicyAction | None) -> PolicyAction | None:
+    """The action as a recording holds it; None (the episode fails) if no recording can hold it."""
+    try:
+        return None if action is None else recordable(action)
+    except ValueError:
+        return None
+
+
+def _record(
+    out: Path, task: str, seed: int, frames: list[np.ndarray], utterance: str, actions: list[PolicyAction]
+) -> None:
+    path = episode_dir(out, task, seed)
+    if path.exists():
+        shutil.rmtree(path)  # the same seed again: the expert is deterministic, the new one replaces it
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_episode(path, frames, utterance, actions, task=task)
+
+
+def from_rows(rows: Sequence[tuple[np.ndarray, str, PolicyAction]]) -> Demos:
+    """(frame, utterance, action) rows as training labels; ValueError if typed text is not in its utterance."""
+    labelled = []
+    for frame, utterance, action in rows:
+        labels = label(action, utterance)
+        if labels is None:
+            raise ValueError(f"typed text {action.text!r} is not in the utterance {utterance!r}")
+        labelled.append((frame, utterance, labels))
+    return _pack(labelled)
+
+
+def cache_path(demos: Path, task: str) -> Path:
+    return Path(demos) / f"{task}.npz"
+
+
+def load_task(demos: Path, task: str) -> Demos:
+    """The rows of every episode recording of `task`, through the cache `<demos>/<task>.npz`.
+
+    The cache is rebuilt when it is missing or older than the task folder or any episode in
+    it. A damaged or foreign episode is a RecordingError naming it; no recordings at all is
+    a FileNotFoundError.
+    """
+    episodes = episode_dirs(demos, task)
+    if not episodes:
+        raise FileNotFoundError(f"no episode recordings of {task} in {Path(demos) / task}")
+    cache = cache_path(demos, task)
+    newest = max([(Path(demos) / task).stat().st_mtime_ns, *(_mtime(e / META_FILE) for e in episodes)])
+    if cache.exists() and cache.stat().st_mtime_ns >= newest:
+        return load(cache)
+    parts = []
+    for episode in episodes:
+        try:
+            parts.append(from_rows(read_episode(episode)))
+        except ValueError as e:
+            raise RecordingError(f"{episode}: {e}") from None
+    made = concat(parts)
+    tmp = cache.with_name(f".{cache.stem}.tmp.npz")
+    save(made, tmp)
+    os.replace(tmp, cache)
+    return made
+
+
+def _mtime(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        raise RecordingError(f"{path.parent} has no {META_FILE}: incomplete or not a recording") from None
+
+
+def _pack(rows: list[tuple[np.ndarray, str, Labels]]) -> Demos:
     if not rows:
         return Demos(np.zeros((0, 210, 160, 3), np.uint8), [], *_empty_labels())
     return Demos(
