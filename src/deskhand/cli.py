@@ -18,6 +18,7 @@ from deskhand.desktop import ActionError, DesktopError, XvfbDesktop, parse_size
 
 if TYPE_CHECKING:
     from deskhand.desktop import App
+    from deskhand.fleet.store import Store
     from deskhand.gaps.report import GapReport
     from deskhand.record.recorder import Recorder
     from deskhand.run.report import RunResult
@@ -951,17 +952,33 @@ def bench_miniwob(
 
 
 fleet_app = typer.Typer(
-    help="Many emulator sessions on leased, part-time hosts, placed by Ray: run a job, read the ledger, model a fleet."
+    help="Many emulator sessions on leased, part-time hosts, placed by Ray: run a job, read the ledger, "
+    "shed load for the grid, model a fleet."
 )
 app.add_typer(fleet_app, name="fleet")
+
+STORE_HELP = (
+    "The fleet's state: an SQLite file, or a postgresql:// URL (its password from PGPASSWORD or ~/.pgpass)."
+)
+
+
+def _fleet_store(db: str, must_exist: bool = False) -> Store:
+    """Open the fleet's state, or exit 2 with one line saying why not."""
+    from deskhand.fleet.store import StoreError, open_store
+
+    is_url = db.startswith(("postgresql://", "postgres://"))
+    if must_exist and not is_url and not Path(db.removeprefix("sqlite:///")).is_file():
+        fail(f"{db}: no fleet database here; `deskhand fleet run` creates one")
+    try:
+        return open_store(db)
+    except StoreError as e:
+        fail(str(e))
 
 
 @fleet_app.command("run")
 def fleet_run(
     job_file: Annotated[Path, typer.Argument(help="A job YAML: skill, scenario, input rows, hosts.")],
-    db: Annotated[Path, typer.Option("--db", help="The fleet's SQLite state (created if new).")] = Path(
-        "fleet.db"
-    ),
+    db: Annotated[str, typer.Option("--db", help=STORE_HELP + " Created if new.")] = "fleet.db",
     workdir: Annotated[
         Path, typer.Option("--workdir", help="Checkpoints and app stores; shared storage on a cluster.")
     ] = Path("fleet-work"),
@@ -980,7 +997,8 @@ def fleet_run(
 
     A reclaimed host drains: its sessions stop at their last verified step and resume on another
     host from the checkpoint; non-idempotent steps are never repeated. Running the same job again
-    goes on from where the last run stopped. Exit code 1: some task escalated or failed.
+    goes on from where the last run stopped. A grid shed left by `deskhand fleet shed` on the same
+    --db is applied within 5 s. Exit code 1: some task escalated or failed.
 
     Example: deskhand fleet run refunds.yaml --db fleet.db --reclaim-every 20
     """
@@ -990,16 +1008,16 @@ def fleet_run(
     from deskhand.fleet.jobfile import JobError, load_job
     from deskhand.fleet.ledger import ledger
     from deskhand.fleet.session import ScenarioSession
-    from deskhand.fleet.store import StoreError, open_store
+    from deskhand.fleet.store import StoreError
     from deskhand.learn.skill import SkillError, check_skill
     from deskhand.scenarios import scenarios
 
     try:
         job = load_job(job_file)
         check_skill(Path(job.skill))
-        store = open_store(str(db))
-    except (JobError, SkillError, StoreError) as e:
+    except (JobError, SkillError) as e:
         fail(str(e))
+    store = _fleet_store(db)
     if job.scenario not in scenarios():
         fail(f"{job_file}: no scenario named {job.scenario!r}; there are {', '.join(scenarios())}")
     import ray
@@ -1041,7 +1059,7 @@ def fleet_run(
     try:
         with console.status(f"fleet: {len(job.rows)} tasks on {len(hosts)} hosts"):
             summary = engine.run(job)
-    except FleetError as e:
+    except (FleetError, StoreError) as e:
         fail(str(e), code=1)
     finally:
         ray.shutdown()
@@ -1089,7 +1107,7 @@ def _print_ledger(book: object) -> None:
 
 @fleet_app.command("ledger")
 def fleet_ledger(
-    db: Annotated[Path, typer.Option("--db", help="The fleet's SQLite state.")] = Path("fleet.db"),
+    db: Annotated[str, typer.Option("--db", help=STORE_HELP)] = "fleet.db",
     rate: Annotated[int, typer.Option("--rate", help="Owner pay, whole cents per leased hour.")] = 100,
     json_out: Annotated[bool, typer.Option("--json", help="Print the ledger as JSON.")] = False,
 ) -> None:
@@ -1100,22 +1118,80 @@ def fleet_ledger(
     Example: deskhand fleet ledger --db fleet.db --rate 90 --json
     """
     from deskhand.fleet.ledger import ledger
-    from deskhand.fleet.store import StoreError, open_store
+    from deskhand.fleet.store import StoreError
 
-    if not db.is_file():
-        fail(f"{db}: no fleet database here; `deskhand fleet run` creates one")
     if rate < 0:
         fail("--rate must be 0 or more whole cents per hour")
+    store = _fleet_store(db, must_exist=True)
     try:
-        book = ledger(open_store(str(db)), rate)
+        book = ledger(store, rate)
     except StoreError as e:
         fail(str(e))
+    finally:
+        store.close()
     if json_out:
         print(json.dumps(book.to_dict(), indent=2))
     else:
         _print_ledger(book)
     if not book.balanced:
         raise typer.Exit(1)
+
+
+@fleet_app.command("shed")
+def fleet_shed(
+    share: Annotated[float, typer.Option("--share", help="Share of running sessions to stop, in (0, 1].")],
+    hold: Annotated[
+        float, typer.Option("--hold", help="Seconds no more sessions start than were left running.")
+    ] = 30.0,
+    db: Annotated[str, typer.Option("--db", help=STORE_HELP)] = "fleet.db",
+    wait: Annotated[
+        bool, typer.Option("--wait/--no-wait", help="Wait (5 s at most) for a running fleet to apply it.")
+    ] = True,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the request as JSON.")] = False,
+) -> None:
+    """Grid demand response: a running `deskhand fleet run` on --db stops --share of its sessions.
+
+    It picks the sessions cheapest to stop (least progress lost); they stop at a step boundary
+    within 5 s and resume later from their checkpoints. The request waits in the fleet's state until
+    a run takes it, or until its hold is over. Exit code 1: no running fleet took it within 5 s.
+
+    Example: deskhand fleet shed --share 0.25 --hold 60 --db fleet.db
+    """
+    from dataclasses import asdict
+
+    from deskhand.fleet.policy import SHED_DEADLINE_S
+    from deskhand.fleet.store import StoreError, check_shed, redact
+
+    try:
+        check_shed(share, hold)
+    except StoreError as e:
+        fail(str(e).replace("a shed share", "--share").replace("a shed hold", "--hold"))
+    store = _fleet_store(db, must_exist=True)
+    try:
+        request = store.request_shed(share, hold, int(time.time() * 1000))
+        give_up = time.monotonic() + (SHED_DEADLINE_S if wait else 0.0)
+        while True:
+            (seen,) = [r for r in store.sheds() if r.id == request]
+            if seen.tasks is not None or time.monotonic() >= give_up:
+                break
+            time.sleep(0.1)
+    except StoreError as e:
+        fail(str(e))
+    finally:
+        store.close()
+    if json_out:
+        print(json.dumps(asdict(seen), indent=2))
+    elif seen.tasks is not None:
+        console.print(
+            f"shed {request}: {len(seen.tasks)} sessions stopping within {SHED_DEADLINE_S:.0f} s"
+            f"{' (tasks ' + ', '.join(map(str, seen.tasks)) + ')' if seen.tasks else ''}; held for {hold:g} s"
+        )
+    else:
+        console.print(
+            f"shed {request}: left for a running `deskhand fleet run` on {redact(db)} (until its hold ends)"
+        )
+    if wait and seen.tasks is None:
+        fail(f"no running fleet on {redact(db)} took shed {request} within {SHED_DEADLINE_S:.0f} s", code=1)
 
 
 @fleet_app.command("simulate")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,9 +19,9 @@ from typer.testing import CliRunner
 from deskhand.cli import app
 from deskhand.fleet.engine import Engine, EngineConfig, FleetError
 from deskhand.fleet.ledger import ledger
-from deskhand.fleet.model import Host, Job, TaskState
+from deskhand.fleet.model import AttemptEnd, Host, Job, TaskState
 from deskhand.fleet.session import ScriptSession
-from deskhand.fleet.store import SqliteStore
+from deskhand.fleet.store import SqliteStore, open_store
 
 HOSTS = tuple(Host(f"car{n}", owner=f"owner{n % 3}", slots=1 + n % 2) for n in range(5))
 COMMITS = (2, 4)
@@ -42,8 +44,8 @@ def _job(name: str, tasks: int) -> Job:
     return Job(name, "skill", "script", tuple({"n": str(n)} for n in range(tasks)), HOSTS)
 
 
-def _engine(tmp_path: Path, session: ScriptSession, chaos=None, **config) -> Engine:
-    store = SqliteStore(tmp_path / "fleet.db")
+def _engine(tmp_path: Path, session: ScriptSession, chaos=None, url: str | None = None, **config) -> Engine:
+    store = open_store(url) if url else SqliteStore(tmp_path / "fleet.db")
     return Engine(store, session, list(HOSTS), EngineConfig(tmp_path / "work", **config), chaos=chaos)
 
 
@@ -98,6 +100,36 @@ def test_a_grid_shed_stops_the_requested_share_and_the_job_still_finishes(tmp_pa
     assert summary.done == 8
     assert all(session.committed(t.id) == [5] for t in engine.store.tasks("shed"))
     assert ledger(engine.store, 100).balanced
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_shed_asked_with_the_cli_stops_sessions_of_the_running_fleet_within_5_s(tmp_path, request, backend):
+    """`deskhand fleet shed`, another process, leaves the request in the store; the engine's loop takes
+    it, and the sessions it picks stop at a step boundary within 5 s of the asking and resume later."""
+    session = ScriptSession(steps=30, commits=(15,), step_s=0.1, store=str(tmp_path / "app"))
+    url = str(tmp_path / "fleet.db") if backend == "sqlite" else request.getfixturevalue("pg_url")
+    shed_cmd = [str(Path(sys.executable).with_name("deskhand")), "fleet", "shed", "--share", "0.5"]
+    cli: list[subprocess.Popen[str]] = []
+
+    def chaos(engine: Engine) -> None:  # a person at another terminal, once six sessions run steps
+        if not cli and sum(s.checkpoint.exists() for s in engine.live.values()) >= 6:
+            pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
+            cli.append(subprocess.Popen([*shed_cmd, "--hold", "1", "--db", url, "--json"], **pipes))
+
+    engine = _engine(tmp_path, session, chaos, url=url)
+    summary = engine.run(_job("cli-shed", 8))
+    out, err = cli[0].communicate(timeout=30)
+    assert cli[0].returncode == 0, err
+    shed = json.loads(out)
+    assert shed["tasks"] and summary.shed == len(shed["tasks"]) >= 3, (shed, summary)
+    for task in shed["tasks"]:
+        first = next(a for a in engine.store.attempts() if a.task == task)
+        assert first.end == AttemptEnd.DRAINED, "stopped at a step boundary, not killed"
+        assert first.end_ms is not None and first.end_ms - shed["asked_ms"] <= 5000
+    assert summary.done == 8
+    assert all(session.committed(t.id) == [15] for t in engine.store.tasks("cli-shed"))
+    assert ledger(engine.store, 100).balanced
+    engine.store.close()
 
 
 def test_when_every_host_vanishes_the_run_stops_with_a_clear_error_and_keeps_checkpoints(tmp_path):

@@ -6,6 +6,7 @@ Ray custom resource `deskhand-host-<id>` holding its desktop slots (on a cluster
 machine several hosts are several resources on the local node. Draining is a flag in a small Ray
 actor that each session reads before every action; a session still running when the notice
 window ends, or on a host that vanished, is cancelled by Ray and resumes from its checkpoint.
+A grid shed comes in through the store (`deskhand fleet shed` leaves a request; the loop takes it).
 Checkpoints live under `workdir`, which a cluster must share (e.g. NFS); the store keeps a copy.
 """
 
@@ -30,6 +31,7 @@ from deskhand.fleet.session import Outcome, Session
 from deskhand.fleet.store import Store
 
 PREFIX = "deskhand-host-"
+CANCEL_S = 1.0  # what force-cancelling a session may take: a shed's cancels start this early to end by 5 s
 
 
 class FleetError(Exception):
@@ -45,6 +47,7 @@ class EngineConfig:
     max_attempts: int = 8
     idle_timeout_s: float = 60.0  # tasks wait this long with no host up before the run gives up
     membership_every_s: float = 1.0  # how often to ask Ray which hosts are alive (cluster mode)
+    shed_poll_s: float = 0.5  # how often to look in the store for a grid shed (well inside its 5 s)
 
 
 @ray.remote(num_cpus=0)
@@ -208,19 +211,35 @@ class Engine:
                 self.gone.discard(hid)
                 self.restore(hid)
 
-    def shed(self, share: float, hold_s: float = 30.0) -> list[int]:
-        """Grid demand response: stop `share` of sessions within 5 s, least progress lost first."""
+    def shed(self, share: float, hold_s: float = 30.0, asked: float | None = None) -> list[int]:
+        """Grid demand response: stop `share` of sessions within 5 s, least progress lost first.
+
+        The 5 s and the hold count from `asked`, when the grid asked (default: now), so a request
+        that waited in the store is not given longer; it is clamped to the last 5 s against skew.
+        A session not stopped at a step boundary by 5 s less `CANCEL_S` is cancelled.
+        """
         now = self.clock()
+        since = now if asked is None else min(now, max(asked, now - SHED_DEADLINE_S))
         by_key = {s.key: s for s in self.live.values() if s.deadline is None}
         ages = [Running(k, _age(s.checkpoint, s.started, now)) for k, s in by_key.items()]
         chosen = shed(ages, share)
         ray.get(self.board.stop.remote(chosen))
-        deadline = now + min(self.config.notice_s, SHED_DEADLINE_S)
+        deadline = since + min(self.config.notice_s, SHED_DEADLINE_S - CANCEL_S)
         for key in chosen:
             by_key[key].deadline = deadline
-        self.limit = (len(self.live) - len(chosen), now + hold_s)
+        self.limit = (len(self.live) - len(chosen), since + hold_s)
         self.counts["shed"] += len(chosen)
         return [by_key[k].task.id for k in chosen]
+
+    def take_sheds(self) -> None:
+        """Apply the shed requests left in the store since the last look; one over already is noted."""
+        for request in self.store.take_sheds(self.now_ms()):
+            stopped = (
+                []
+                if request.expired
+                else self.shed(request.share, request.hold_s, asked=request.asked_ms / 1000)
+            )
+            self.store.shed_done(request.id, stopped)
 
     # -- the loop ------------------------------------------------------------------------------
 
@@ -228,12 +247,15 @@ class Engine:
         started = self.clock()
         self.store.add_job(job)
         (self.config.workdir / "checkpoints").mkdir(parents=True, exist_ok=True)
-        idle_since = asked = self.clock()
+        idle_since = asked = polled = self.clock()
         try:
             while True:
                 if self.clock() - asked >= self.config.membership_every_s:
                     self.refresh()
                     asked = self.clock()
+                if self.clock() - polled >= self.config.shed_poll_s:
+                    self.take_sheds()
+                    polled = self.clock()
                 pending = [t for t in self.store.tasks(job.name) if t.state == TaskState.PENDING]
                 if not pending and not self.live:
                     break

@@ -8,30 +8,14 @@ a URL that carries one is shown with it masked.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from urllib.parse import urlsplit
 
 import psycopg
 
-from deskhand.fleet.store import SCHEMA, Rows, SqlStore, StoreError
+from deskhand.fleet.store import SCHEMA, Rows, SqlStore, StoreError, redact
 
 SCHEMA_LOCK = 0x6465736B68616E64  # "deskhand": drivers opening one new database take turns creating it
-
-
-def redact(url: str) -> str:
-    """The URL fit to print: any password masked.
-
-    >>> redact("postgresql://fleet:s3cret@db:5432/fleet?password=x&sslmode=require")
-    'postgresql://fleet:***@db:5432/fleet?password=***&sslmode=require'
-    """
-    parts = urlsplit(url)
-    netloc = parts.netloc
-    if parts.password:
-        netloc = netloc.replace(f":{parts.password}@", ":***@", 1)
-    query = re.sub(r"(^|&)(password=)[^&]*", r"\1\2***", parts.query)
-    return parts._replace(netloc=netloc, query=query).geturl()
 
 
 def _line(e: BaseException) -> str:

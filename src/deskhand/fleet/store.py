@@ -10,6 +10,7 @@ it can go on from, and two drivers (or `deskhand fleet shed` beside a run) never
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
+from urllib.parse import urlsplit
 
 from deskhand.fleet.model import NEXT_STATE, AttemptEnd, Host, Job, Lease, Task, TaskState, transition
 
@@ -368,6 +370,20 @@ class SqliteStore(SqlStore):
 
     def close(self) -> None:
         self.db.close()
+
+
+def redact(url: str) -> str:
+    """The URL fit to print: any password masked.
+
+    >>> redact("postgresql://fleet:s3cret@db:5432/fleet?password=x&sslmode=require")
+    'postgresql://fleet:***@db:5432/fleet?password=***&sslmode=require'
+    """
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if parts.password:
+        netloc = netloc.replace(f":{parts.password}@", ":***@", 1)
+    query = re.sub(r"(^|&)(password=)[^&]*", r"\1\2***", parts.query)
+    return parts._replace(netloc=netloc, query=query).geturl()
 
 
 def open_store(url: str) -> Store:
