@@ -16,6 +16,10 @@ from deskhand.policy.base import KEYS, Kind, Observation, PolicyAction
 
 EVAL_SEED = 1201539860  # evaluation seeds start here; demonstrations use seeds below TRAIN_SEED_LIMIT
 TRAIN_SEED_LIMIT = 1_000_000
+_FILLS_JS = (
+    "var o = {}; for (var r in core.previousDOMInfo) { var e = core.previousDOMInfo[r];"
+    " if (e.getAttribute && e.getAttribute('fill')) o[r] = e.getAttribute('fill'); } return o;"
+)
 NO_TIMER_MS = 2_000_000_000  # below 2**31 ms, or setTimeout fires at once
 
 # Our kinds in the order of the miniwob action space built below.
@@ -109,8 +113,15 @@ class MiniwobEnv:
         return StepResult(obs=_observation(raw), done=done, success=success, reward=float(reward))
 
     def expert_dom(self) -> list[dict[str, Any]]:
-        """The DOM of the last observation: for the scripted experts only, never for a policy."""
-        return list(self._raw.get("dom_elements", ()))
+        """The DOM of the last observation: for the scripted experts only, never for a policy.
+
+        miniwob leaves out SVG fills, so a shape's colour is added as "fill" where it has one.
+        """
+        fills = self._env.instance.driver.execute_script(_FILLS_JS) or {}
+        return [
+            {**el, "fill": fills[str(el["ref"])]} if fills.get(str(el["ref"])) else el
+            for el in self._raw.get("dom_elements", ())
+        ]
 
     def close(self) -> None:
         self._env.close()
