@@ -778,7 +778,13 @@ def _read_tasks(path: Path) -> list[str]:
 @app.command()
 def train(
     tasks: Annotated[Path, typer.Option("--tasks", help="One MiniWoB task a line.")] = MINIWOB_SUITE,
-    demos: Annotated[Path, typer.Option("--demos", help="Where demonstrations are cached.")] = MINIWOB_DEMOS,
+    demos: Annotated[
+        Path,
+        typer.Option(
+            "--demos",
+            help="Where expert demonstrations are recorded (<task>/<seed>/ Recordings) and packed (<task>.npz).",
+        ),
+    ] = MINIWOB_DEMOS,
     episodes: Annotated[int, typer.Option("--episodes", help="Expert episodes per task.")] = 200,
     minutes: Annotated[float, typer.Option("--minutes", help="Training time budget.")] = 20.0,
     out: Annotated[
@@ -788,28 +794,33 @@ def train(
 ) -> None:
     """Train the pixel policy on expert demonstrations (training seeds < 1,000,000) of the tasks that have an expert.
 
-    Demonstrations are made once per task and cached in --demos; the model never sees the task id.
+    Demonstrations are recorded once per task as Recordings in --demos/<task>/<seed>/ and packed into
+    --demos/<task>.npz; the model never sees the task id.
 
     Example: deskhand train --tasks ../shared/data/miniwob_dev_suite.txt --minutes 20
     """
     from deskhand.policy import demos as demo_io
     from deskhand.policy.experts import EXPERTS
     from deskhand.policy.model import parameter_count
+    from deskhand.policy.recordings import episode_dirs
     from deskhand.policy.train import TrainConfig, save_net
     from deskhand.policy.train import train as fit
+    from deskhand.record.format import RecordingError
 
     chosen = _read_tasks(tasks)
     with_expert = [t for t in chosen if t in EXPERTS]
     parts, stats = [], {}
     with console.status("demonstrations") as status:
         for task in with_expert:
-            path = demos / f"{task}.npz"
-            if not path.exists():
+            if not episode_dirs(demos, task):
                 status.update(f"demonstrations: {task}")
-                made, s = demo_io.collect(task, EXPERTS[task], range(1, episodes + 1))
-                demo_io.save(made, path)
+                _, s = demo_io.collect(task, EXPERTS[task], range(1, episodes + 1), out=demos)
                 stats[task] = {"expert_success": s.successes / max(s.episodes, 1), "rows": s.rows}
-            parts.append(demo_io.load(path))
+            if episode_dirs(demos, task):  # an expert with no success leaves no recordings
+                try:
+                    parts.append(demo_io.load_task(demos, task))
+                except RecordingError as e:
+                    fail(str(e))
         data = demo_io.concat(parts)
         status.update(f"training on {len(data)} rows for {minutes} min")
         losses: list[float] = []

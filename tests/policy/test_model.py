@@ -41,7 +41,7 @@ def test_grid_cell_and_centre_round_trip_within_a_cell():
 def test_heads_have_one_logit_per_cell_kind_key_and_character():
     net = PixelPolicyNet(SMALL)
     out = net(
-        torch.zeros(2, 3, 210, 160, dtype=torch.uint8),
+        torch.zeros(2, SMALL.in_channels, 210, 160, dtype=torch.uint8),
         torch.ones(2, 32, dtype=torch.long),
         torch.ones(2, 8, dtype=torch.long),
     )

@@ -1,7 +1,10 @@
 """The pixel policy network: a small CNN over the screenshot, conditioned on the utterance.
 
-Heads: a click heat-map over a 4-pixel grid, the action type, the key, and a pointer into the
-utterance (start and end character) for text to type, since typed text is copied from the task.
+Input: RGB plus the two text maps of `features` (where the utterance's words are drawn). A fine
+stride-4 stem keeps small targets apart; a stride-8 body of dense 3x3 convs (fast on a CPU,
+unlike depthwise ones) sees the whole task area. Heads: a click heat-map over a 4-pixel grid, the
+action type, the key, and a pointer into the utterance (start and end character) for text to
+type, since typed text is copied from the task.
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ from deskhand.policy.base import KEYS, KINDS
 class ModelConfig:
     height: int = 210
     width: int = 160
-    channels: int = 48
+    in_channels: int = 5  # RGB and the two text maps
+    channels: int = 32  # the fine stride-4 features
+    wide: int = 96  # the stride-8 body
     text_dim: int = 64
     max_chars: int = 128
     word_buckets: int = 4096
@@ -76,40 +81,44 @@ def _cells(pixels: int, stride: int) -> int:
     return pixels // stride  # the patch stem drops a partial last row
 
 
-class _Block(nn.Module):
-    """A residual depthwise-separable 3x3 conv: a wide view for few multiply-adds."""
+class _Residual(nn.Module):
+    """x + relu(conv3x3(x)), dilated to widen the view without more layers."""
 
     def __init__(self, c: int, dilation: int) -> None:
         super().__init__()
-        self.dw = nn.Conv2d(c, c, 3, padding=dilation, dilation=dilation, groups=c)
-        self.pw = nn.Conv2d(c, c, 1)
+        self.conv = nn.Conv2d(c, c, 3, padding=dilation, dilation=dilation)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + F.relu(self.pw(F.relu(self.dw(x))))
+        return x + F.relu(self.conv(x))
+
+
+def _film(x: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor) -> torch.Tensor:
+    return x * (1 + gamma[..., None, None]) + beta[..., None, None]
 
 
 class PixelPolicyNet(nn.Module):
-    """(screenshot, chars, words) -> heat-map, kind, key, copy-start and copy-end logits."""
+    """(image, chars, words) -> heat-map, kind, key, copy-start and copy-end logits."""
 
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
         self.config = config
-        c, d = config.channels, config.text_dim
+        c, wide, d = config.channels, config.wide, config.text_dim
+        rows, cols = _cells(config.height, config.stride), _cells(config.width, config.stride)
         self.stem = nn.Sequential(
-            nn.Conv2d(3, c, config.stride, stride=config.stride), nn.ReLU(),  # 4x4 patches
-            _Block(c, 1), _Block(c, 1),
-        )  # fmt: skip
-        self.body = nn.Sequential(_Block(c, 2), _Block(c, 4), _Block(c, 8))
+            nn.Conv2d(config.in_channels, c, config.stride, stride=config.stride), nn.ReLU(), _Residual(c, 1)
+        )
+        self.down = nn.Sequential(nn.Conv2d(c, wide, 2, stride=2), nn.ReLU())
+        self.where = nn.Parameter(torch.zeros(1, wide, rows // 2, cols // 2))
+        self.body = nn.Sequential(_Residual(wide, 1), _Residual(wide, 2), _Residual(wide, 4))
         self.char_embed = nn.Embedding(96, d, padding_idx=0)
         self.char_conv = nn.Conv1d(d, d, 5, padding=2)
         self.word_embed = nn.EmbeddingBag(config.word_buckets, d, mode="sum", padding_idx=0)
-        self.film = nn.Linear(2 * d, 4 * c)
-        self.where = nn.Parameter(
-            torch.zeros(1, c, _cells(config.height, config.stride), _cells(config.width, config.stride))
-        )
-        self.heat = nn.Conv2d(c, 1, 1)
-        self.query = nn.Linear(2 * d, c)
-        self.trunk = nn.Sequential(nn.Linear(2 * c + 2 * d, 128), nn.ReLU())
+        self.film = nn.Linear(2 * d, 2 * wide)
+        self.film_fine = nn.Linear(2 * d, 2 * c)
+        self.up = nn.Conv2d(wide, c, 1)
+        self.heat = nn.Sequential(nn.Conv2d(c, c, 3, padding=1), nn.ReLU(), nn.Conv2d(c, 1, 1))
+        self.query = nn.Linear(2 * d, wide)
+        self.trunk = nn.Sequential(nn.Linear(2 * wide + 2 * d, 128), nn.ReLU())
         self.kind = nn.Linear(128, len(KINDS))
         self.key = nn.Linear(128, len(KEYS))
         self.copy = nn.Linear(128, 2 * d)
@@ -117,25 +126,23 @@ class PixelPolicyNet(nn.Module):
     def forward(
         self, image: torch.Tensor, chars: torch.Tensor, words: torch.Tensor
     ) -> dict[str, torch.Tensor]:
-        """image (B, 3, H, W) uint8, chars (B, L), words (B, K) -> a dict of logits."""
-        x = image.float() / 255.0
-        feat = self.stem(x) + self.where  # (B, C, H/4, W/4)
-
+        """image (B, in_channels, H, W) uint8, chars (B, L), words (B, K) -> a dict of logits."""
         per_char = F.relu(self.char_conv(self.char_embed(chars).transpose(1, 2))).transpose(1, 2)  # (B, L, D)
         mask = (chars > 0).float().unsqueeze(-1)
         char_vec = (per_char * mask).sum(1) / mask.sum(1).clamp(min=1)  # (B, D)
         text = torch.cat([char_vec, self.word_embed(words)], 1)  # (B, 2D)
 
-        g1, b1, g2, b2 = self.film(text).chunk(4, 1)
-        feat = feat * (1 + g1[..., None, None]) + b1[..., None, None]
-        feat = self.body(feat)
-        feat = F.relu(feat * (1 + g2[..., None, None]) + b2[..., None, None])  # (B, C, h, w)
+        fine = self.stem(image.float() / 255.0)  # (B, c, H/4, W/4)
+        coarse = self.down(fine) + self.where  # (B, wide, H/8, W/8)
+        coarse = F.relu(self.body(_film(coarse, *self.film(text).chunk(2, 1))))
+        up = F.interpolate(self.up(coarse), size=fine.shape[-2:], mode="nearest")
+        fine = F.relu(_film(fine + up, *self.film_fine(text).chunk(2, 1)))
+        heat = self.heat(fine).flatten(1)  # (B, h*w)
 
-        heat = self.heat(feat).flatten(1)  # (B, h*w)
         attn = (
-            (feat * self.query(text)[..., None, None]).sum(1).flatten(1).softmax(1)
+            (coarse * self.query(text)[..., None, None]).sum(1).flatten(1).softmax(1)
         )  # where the text points
-        pooled = torch.cat([(feat.flatten(2) * attn.unsqueeze(1)).sum(2), feat.amax((2, 3)), text], 1)
+        pooled = torch.cat([(coarse.flatten(2) * attn.unsqueeze(1)).sum(2), coarse.amax((2, 3)), text], 1)
         z = self.trunk(pooled)  # (B, 128)
         q_start, q_end = self.copy(z).chunk(2, 1)  # (B, D) each
         keys = per_char.transpose(1, 2)  # (B, D, L)

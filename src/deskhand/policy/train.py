@@ -15,6 +15,7 @@ from torch.nn import functional as F
 
 from deskhand.policy.base import KEYS, KINDS, POINTER_KINDS, Kind, Observation, Policy, PolicyAction
 from deskhand.policy.demos import Demos
+from deskhand.policy.features import with_text_channels
 from deskhand.policy.model import (
     ModelConfig,
     PixelPolicyNet,
@@ -52,9 +53,12 @@ class Batch:
 
 
 def tensors(demos: Demos, model: ModelConfig) -> Batch:
-    """The whole demonstration set as tensors, labels included."""
+    """The whole demonstration set as tensors, labels included; images get their text maps here."""
+    images = np.empty((len(demos), model.in_channels, *demos.frames.shape[1:3]), np.uint8)
+    for i, (frame, utterance) in enumerate(zip(demos.frames, demos.utterances, strict=True)):
+        images[i] = with_text_channels(frame, utterance).transpose(2, 0, 1)
     return Batch(
-        image=torch.from_numpy(demos.frames).permute(0, 3, 1, 2).contiguous(),
+        image=torch.from_numpy(images),
         chars=torch.from_numpy(np.stack([encode_chars(u, model.max_chars) for u in demos.utterances])),
         words=torch.from_numpy(
             np.stack([encode_words(u, model.word_buckets, model.max_words) for u in demos.utterances])
@@ -165,7 +169,7 @@ class NetPolicy(Policy):
 
     def act(self, obs: Observation) -> PolicyAction:
         cfg = self.net.config
-        image = torch.from_numpy(np.ascontiguousarray(obs.screenshot)).permute(2, 0, 1)[None]
+        image = torch.from_numpy(with_text_channels(obs.screenshot, obs.utterance)).permute(2, 0, 1)[None]
         chars = torch.from_numpy(encode_chars(obs.utterance, cfg.max_chars))[None]
         words = torch.from_numpy(encode_words(obs.utterance, cfg.word_buckets, cfg.max_words))[None]
         with torch.inference_mode():

@@ -1,0 +1,138 @@
+"""Inputs a pixel policy gets besides RGB: where the utterance's key words are drawn on screen.
+
+A small CNN cannot learn to read arbitrary words from a few thousand demonstrations, but it can
+learn to click where a map lights up. `vision.textmap` makes that map from pixels alone: the words
+are rendered and template matched, so no DOM or OCR model is involved. Two maps: the quoted
+phrases, and the other words that are not plain instruction words (names, codes, numbers).
+"""
+
+from __future__ import annotations
+
+import re
+
+import cv2
+import numpy as np
+
+from deskhand.vision.textmap import DEFAULT, TextMapConfig, text_map
+
+UTTERANCE_ROWS = 50  # MiniWoB draws the utterance in the top 50 rows; words are searched below it
+MAX_PHRASES = 3  # per map, to keep a step within a few milliseconds
+
+_INSTRUCTION_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "below",
+        "between",
+        "both",
+        "box",
+        "button",
+        "by",
+        "click",
+        "date",
+        "drag",
+        "email",
+        "enter",
+        "ends",
+        "field",
+        "fields",
+        "file",
+        "find",
+        "flight",
+        "focus",
+        "folder",
+        "for",
+        "from",
+        "go",
+        "hit",
+        "in",
+        "input",
+        "into",
+        "is",
+        "it",
+        "item",
+        "items",
+        "its",
+        "labeled",
+        "link",
+        "list",
+        "login",
+        "navigate",
+        "named",
+        "next",
+        "of",
+        "on",
+        "one",
+        "or",
+        "page",
+        "password",
+        "press",
+        "reply",
+        "result",
+        "results",
+        "search",
+        "sections",
+        "select",
+        "send",
+        "shape",
+        "slider",
+        "spinner",
+        "starts",
+        "submit",
+        "switch",
+        "tabs",
+        "text",
+        "textbox",
+        "that",
+        "the",
+        "them",
+        "then",
+        "this",
+        "through",
+        "to",
+        "tree",
+        "type",
+        "use",
+        "user",
+        "username",
+        "value",
+        "widget",
+        "with",
+        "you",
+        "your",
+    ]
+)
+
+
+def salient(utterance: str) -> tuple[list[str], list[str]]:
+    """The quoted phrases, and the unquoted words that are not instruction words, in order.
+
+    >>> salient('Select GDKkQ and click "Submit".')
+    (['Submit'], ['GDKkQ'])
+    """
+    quoted = [q for q in re.findall(r'"([^"]*)"', utterance) if q.strip()]
+    rest = re.sub(r'"[^"]*"', " ", utterance)
+    words = [w.strip(".,:;!?") for w in rest.split()]
+    named = [w for w in words if w and w.lower().strip("'") not in _INSTRUCTION_WORDS]
+    return quoted[:MAX_PHRASES], named[:MAX_PHRASES]
+
+
+def text_channels(screenshot: np.ndarray, utterance: str, config: TextMapConfig = DEFAULT) -> np.ndarray:
+    """(H, W, 2) uint8: how well each pixel matches a quoted phrase, and an unquoted name."""
+    gray = cv2.cvtColor(np.ascontiguousarray(screenshot), cv2.COLOR_RGB2GRAY)
+    out = np.zeros((*gray.shape, 2), np.uint8)
+    below = gray[UTTERANCE_ROWS:]
+    for channel, texts in enumerate(salient(utterance)):
+        if texts:
+            out[UTTERANCE_ROWS:, :, channel] = np.round(255 * text_map(below, texts, config)).astype(np.uint8)
+    return out
+
+
+def with_text_channels(screenshot: np.ndarray, utterance: str) -> np.ndarray:
+    """The screenshot with the two text maps as channels 4 and 5: the policy's full input."""
+    return np.concatenate([screenshot, text_channels(screenshot, utterance)], axis=2)

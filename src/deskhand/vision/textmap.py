@@ -1,0 +1,56 @@
+"""Where a given text is drawn on screen: render it in the screen's font, then template match.
+
+A pixel-only way to ground a word: no OCR model and no DOM, just the word as glyphs. Small UI text
+is rendered by the browser at a few sizes, so the map keeps the best score over `sizes`. A match
+of 13 small templates on a 160x160 area costs a few milliseconds, cheap enough for every step.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")  # Debian's default sans (fonts-dejavu-core)
+
+
+@dataclass(frozen=True)
+class TextMapConfig:
+    sizes: tuple[int, ...] = (10, 12, 14)  # font sizes in pixels
+    font: Path = DEJAVU
+
+
+DEFAULT = TextMapConfig()
+
+
+@functools.lru_cache(maxsize=4096)
+def render(text: str, size: int, font: Path = DEJAVU) -> np.ndarray:
+    """Black text on white, cropped to its ink plus a one-pixel margin, as a uint8 gray image."""
+    face = ImageFont.truetype(str(font), size)
+    left, top, right, bottom = face.getbbox(text)
+    image = Image.new("L", (int(max(right - left, 1)) + 2, int(max(bottom - top, 1)) + 2), 255)
+    ImageDraw.Draw(image).text((1 - left, 1 - top), text, font=face, fill=0)
+    return np.asarray(image)
+
+
+def text_map(gray: np.ndarray, texts: Iterable[str], config: TextMapConfig = DEFAULT) -> np.ndarray:
+    """Per pixel, the best normalised correlation (0..1) of any text centred there; 0 where none fits."""
+    out = np.zeros(gray.shape, np.float32)
+    height, width = gray.shape
+    for text in texts:
+        if not text.strip():
+            continue
+        for size in config.sizes:
+            templ = render(text, size, config.font)
+            h, w = templ.shape
+            if h > height or w > width or templ.min() == templ.max():
+                continue
+            scores = cv2.matchTemplate(gray, templ, cv2.TM_CCOEFF_NORMED)
+            view = out[h // 2 : h // 2 + scores.shape[0], w // 2 : w // 2 + scores.shape[1]]
+            np.maximum(view, scores, out=view)
+    return np.clip(out, 0.0, 1.0)

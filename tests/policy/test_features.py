@@ -1,0 +1,29 @@
+"""The policy's extra inputs: maps of where the utterance's words are drawn, from pixels alone."""
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from deskhand.policy.features import UTTERANCE_ROWS, salient, with_text_channels
+from deskhand.vision.textmap import DEJAVU
+
+
+def test_quoted_phrases_and_unquoted_names_are_told_apart_from_instruction_words():
+    assert salient('Select GDKkQ and click "Submit".') == (["Submit"], ["GDKkQ"])
+    assert salient("Select nM3, Oz and click Submit") == ([], ["nM3", "Oz"])
+    assert salient('Enter the username "kim" and the password "x1" into the text fields') == (["kim", "x1"], [])
+
+
+def test_the_quoted_map_lights_up_where_the_quoted_word_is_drawn_below_the_utterance():
+    image = Image.new("RGB", (160, 210), "white")
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(str(DEJAVU), 12)
+    draw.text((5, 5), 'Click on the "Yes" button.', font=font, fill="black")  # the utterance strip
+    draw.text((100, 150), "Yes", font=font, fill="black")
+    draw.text((20, 80), "No", font=font, fill="black")
+    x = with_text_channels(np.asarray(image), 'Click on the "Yes" button.')
+    assert x.shape == (210, 160, 5) and x.dtype == np.uint8
+    quoted = x[..., 3]
+    assert quoted[:UTTERANCE_ROWS].max() == 0  # the utterance itself is not a target
+    y, col = np.unravel_index(int(quoted.argmax()), quoted.shape)
+    assert 100 <= col <= 125 and 148 <= y <= 165
+    assert x[..., 4].max() == 0  # no unquoted names in this utterance

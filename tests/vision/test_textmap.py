@@ -1,0 +1,36 @@
+"""The text map finds a word by its glyphs alone: rendered, then template matched."""
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from deskhand.vision.textmap import DEJAVU, text_map
+
+
+def screen_with(words: dict[str, tuple[int, int]], size: int = 12) -> np.ndarray:
+    image = Image.new("L", (160, 160), 255)
+    draw = ImageDraw.Draw(image)
+    for word, at in words.items():
+        draw.text(at, word, font=ImageFont.truetype(str(DEJAVU), size), fill=0)
+    return np.asarray(image).copy()
+
+
+def test_the_map_peaks_on_the_asked_word_not_on_its_neighbours():
+    gray = screen_with({"Cancel": (10, 20), "Submit": (80, 100), "Okay": (20, 130)})
+    heat = text_map(gray, ["Submit"])
+    y, x = np.unravel_index(int(heat.argmax()), heat.shape)
+    assert 80 <= x <= 130 and 98 <= y <= 116
+    assert heat.max() > 0.9
+    assert heat[15:35, 5:60].max() < 0.6  # "Cancel" is text too, but not this text
+
+
+def test_a_word_drawn_a_size_off_is_still_found():
+    gray = screen_with({"Truman": (40, 60)}, size=13)
+    heat = text_map(gray, ["Truman"])
+    y, x = np.unravel_index(int(heat.argmax()), heat.shape)
+    assert 40 <= x <= 90 and 58 <= y <= 76
+
+
+def test_a_blank_screen_or_no_words_gives_an_empty_map():
+    blank = np.full((160, 160), 255, np.uint8)
+    assert text_map(blank, ["Ok"]).max() == 0.0
+    assert text_map(screen_with({"Ok": (5, 5)}), []).max() == 0.0
