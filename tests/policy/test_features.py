@@ -10,7 +10,10 @@ from deskhand.vision.textmap import DEJAVU
 def test_quoted_phrases_and_unquoted_names_are_told_apart_from_instruction_words():
     assert salient('Select GDKkQ and click "Submit".') == (["Submit"], ["GDKkQ"])
     assert salient("Select nM3, Oz and click Submit") == ([], ["nM3", "Oz"])
-    assert salient('Enter the username "kim" and the password "x1" into the text fields') == (["kim", "x1"], [])
+    assert salient('Enter the username "kim" and the password "x1" into the text fields') == (
+        ["kim", "x1"],
+        [],
+    )
 
 
 def test_the_quoted_map_lights_up_where_the_quoted_word_is_drawn_below_the_utterance():
