@@ -3,7 +3,8 @@
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from deskhand.policy.features import UTTERANCE_ROWS, salient, with_text_channels
+from deskhand.policy.base import Kind
+from deskhand.policy.features import UTTERANCE_ROWS, policy_input, salient
 from deskhand.vision.textmap import DEJAVU
 
 
@@ -23,10 +24,18 @@ def test_the_quoted_map_lights_up_where_the_quoted_word_is_drawn_below_the_utter
     draw.text((5, 5), 'Click on the "Yes" button.', font=font, fill="black")  # the utterance strip
     draw.text((100, 150), "Yes", font=font, fill="black")
     draw.text((20, 80), "No", font=font, fill="black")
-    x = with_text_channels(np.asarray(image), 'Click on the "Yes" button.')
-    assert x.shape == (210, 160, 5) and x.dtype == np.uint8
+    x = policy_input(np.asarray(image), 'Click on the "Yes" button.')
+    assert x.shape == (210, 160, 6) and x.dtype == np.uint8
     quoted = x[..., 3]
     assert quoted[:UTTERANCE_ROWS].max() == 0  # the utterance itself is not a target
     y, col = np.unravel_index(int(quoted.argmax()), quoted.shape)
     assert 100 <= col <= 125 and 148 <= y <= 165
     assert x[..., 4].max() == 0  # no unquoted names in this utterance
+
+
+def test_the_pointer_channel_marks_where_the_last_pointer_action_left_the_pointer():
+    blank = np.full((210, 160, 3), 255, np.uint8)
+    after_click = policy_input(blank, "Click.", Kind.CLICK, 40, 100)[..., 5]
+    assert after_click[100, 40] == 255 and after_click[100, 50] == 0
+    assert policy_input(blank, "Click.", Kind.TYPE, 40, 100)[..., 5].max() == 0  # typing moves no pointer
+    assert policy_input(blank, "Click.")[..., 5].max() == 0  # nothing done yet

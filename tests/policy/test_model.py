@@ -44,6 +44,7 @@ def test_heads_have_one_logit_per_cell_kind_key_and_character():
         torch.zeros(2, SMALL.in_channels, 210, 160, dtype=torch.uint8),
         torch.ones(2, 32, dtype=torch.long),
         torch.ones(2, 8, dtype=torch.long),
+        torch.zeros(2, dtype=torch.long),
     )
     assert out["heat"].shape == (2, (210 // 4) * (160 // 4))
     assert out["kind"].shape == (2, len(KINDS))

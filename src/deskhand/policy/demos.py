@@ -24,6 +24,7 @@ from deskhand.policy.recordings import episode_dir, episode_dirs, read_episode, 
 from deskhand.record.format import META_FILE, RecordingError
 
 Labels = tuple[int, tuple[float, float], int, tuple[int, int]]
+Row = tuple[np.ndarray, str, Labels, int]  # frame, utterance, labels, step in the episode
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Demos:
     xy: np.ndarray  # (N, 2) float32 pixels
     keys: np.ndarray  # (N,) index into KEYS
     spans: np.ndarray  # (N, 2) [start, end) of typed text in the utterance, (0, 0) if none
+    steps: np.ndarray  # (N,) the row's step in its episode; row i-1 is its previous action when > 0
 
     def __len__(self) -> int:
         return len(self.utterances)
@@ -78,7 +80,7 @@ def collect(
     the rows are the same whether or not they go through a recording. With `out`, each
     successful episode is also written to `episode_dir(out, task, seed)`, replacing an older one.
     """
-    rows: list[tuple[np.ndarray, str, Labels]] = []
+    rows: list[Row] = []
     episodes = successes = 0
     with MiniwobEnv(MiniwobConfig(task)) as env:
         for seed in seeds:
@@ -92,7 +94,7 @@ def collect(
                 if action is None or labels is None:
                     ok = False
                     break
-                episode.append((obs.screenshot, obs.utterance, labels))
+                episode.append((obs.screenshot, obs.utterance, labels, step))
                 actions.append(action)
                 result = env.step(action)
                 obs = result.obs
@@ -133,12 +135,12 @@ def _record(
 
 def from_rows(rows: Sequence[tuple[np.ndarray, str, PolicyAction]]) -> Demos:
     """(frame, utterance, action) rows as training labels; ValueError if typed text is not in its utterance."""
-    labelled = []
-    for frame, utterance, action in rows:
+    labelled: list[Row] = []
+    for step, (frame, utterance, action) in enumerate(rows):
         labels = label(action, utterance)
         if labels is None:
             raise ValueError(f"typed text {action.text!r} is not in the utterance {utterance!r}")
-        labelled.append((frame, utterance, labels))
+        labelled.append((frame, utterance, labels, step))
     return _pack(labelled)
 
 
@@ -159,7 +161,10 @@ def load_task(demos: Path, task: str) -> Demos:
     cache = cache_path(demos, task)
     newest = max([(Path(demos) / task).stat().st_mtime_ns, *(_mtime(e / META_FILE) for e in episodes)])
     if cache.exists() and cache.stat().st_mtime_ns >= newest:
-        return load(cache)
+        try:
+            return load(cache)
+        except KeyError:
+            pass  # a cache from before a field was added: rebuild it
     parts = []
     for episode in episodes:
         try:
@@ -180,7 +185,7 @@ def _mtime(path: Path) -> int:
         raise RecordingError(f"{path.parent} has no {META_FILE}: incomplete or not a recording") from None
 
 
-def _pack(rows: list[tuple[np.ndarray, str, Labels]]) -> Demos:
+def _pack(rows: list[Row]) -> Demos:
     if not rows:
         return Demos(np.zeros((0, 210, 160, 3), np.uint8), [], *_empty_labels())
     return Demos(
@@ -190,15 +195,17 @@ def _pack(rows: list[tuple[np.ndarray, str, Labels]]) -> Demos:
         xy=np.array([r[2][1] for r in rows], np.float32),
         keys=np.array([r[2][2] for r in rows], np.int64),
         spans=np.array([r[2][3] for r in rows], np.int64),
+        steps=np.array([r[3] for r in rows], np.int64),
     )
 
 
-def _empty_labels() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _empty_labels() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     return (
         np.zeros(0, np.int64),
         np.zeros((0, 2), np.float32),
         np.zeros(0, np.int64),
         np.zeros((0, 2), np.int64),
+        np.zeros(0, np.int64),
     )
 
 
@@ -212,6 +219,7 @@ def save(demos: Demos, path: Path) -> None:
         xy=demos.xy,
         keys=demos.keys,
         spans=demos.spans,
+        steps=demos.steps,
     )
 
 
@@ -224,6 +232,7 @@ def load(path: Path) -> Demos:
             xy=z["xy"],
             keys=z["keys"],
             spans=z["spans"],
+            steps=z["steps"],
         )
 
 
@@ -238,4 +247,5 @@ def concat(parts: list[Demos]) -> Demos:
         xy=np.concatenate([p.xy for p in parts]),
         keys=np.concatenate([p.keys for p in parts]),
         spans=np.concatenate([p.spans for p in parts]),
+        steps=np.concatenate([p.steps for p in parts]),
     )

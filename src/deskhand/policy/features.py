@@ -4,6 +4,9 @@ A small CNN cannot learn to read arbitrary words from a few thousand demonstrati
 learn to click where a map lights up. `vision.textmap` makes that map from pixels alone: the words
 are rendered and template matched, so no DOM or OCR model is involved. Two maps: the quoted
 phrases, and the other words that are not plain instruction words (names, codes, numbers).
+
+A sixth channel marks where the pointer was last put, as the mouse cursor shows it to a person:
+without it a policy with no memory cannot tell a field it just clicked from one it has not.
 """
 
 from __future__ import annotations
@@ -13,9 +16,11 @@ import re
 import cv2
 import numpy as np
 
+from deskhand.policy.base import POINTER_KINDS, Kind
 from deskhand.vision.textmap import DEFAULT, TextMapConfig, text_map
 
 UTTERANCE_ROWS = 50  # MiniWoB draws the utterance in the top 50 rows; words are searched below it
+POINTER_HALF = 3  # the pointer mark is a 7x7 square
 MAX_PHRASES = 3  # per map, to keep a step within a few milliseconds
 
 _INSTRUCTION_WORDS = frozenset(
@@ -133,6 +138,22 @@ def text_channels(screenshot: np.ndarray, utterance: str, config: TextMapConfig 
     return out
 
 
-def with_text_channels(screenshot: np.ndarray, utterance: str) -> np.ndarray:
-    """The screenshot with the two text maps as channels 4 and 5: the policy's full input."""
-    return np.concatenate([screenshot, text_channels(screenshot, utterance)], axis=2)
+def pointer_channel(height: int, width: int, kind: Kind | None, x: float, y: float) -> np.ndarray:
+    """(H, W) uint8: a square where the last pointer action put the pointer; blank after other kinds."""
+    out = np.zeros((height, width), np.uint8)
+    if kind in POINTER_KINDS:
+        col, row = int(x), int(y)
+        out[
+            max(row - POINTER_HALF, 0) : row + POINTER_HALF + 1,
+            max(col - POINTER_HALF, 0) : col + POINTER_HALF + 1,
+        ] = 255
+    return out
+
+
+def policy_input(
+    screenshot: np.ndarray, utterance: str, kind: Kind | None = None, x: float = 0, y: float = 0
+) -> np.ndarray:
+    """The policy's full input (H, W, 6): RGB, the two text maps, and the last pointer position."""
+    height, width = screenshot.shape[:2]
+    pointer = pointer_channel(height, width, kind, x, y)[..., None]
+    return np.concatenate([screenshot, text_channels(screenshot, utterance), pointer], axis=2)

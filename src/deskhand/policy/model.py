@@ -25,7 +25,7 @@ from deskhand.policy.base import KEYS, KINDS
 class ModelConfig:
     height: int = 210
     width: int = 160
-    in_channels: int = 5  # RGB and the two text maps
+    in_channels: int = 6  # RGB, the two text maps and the pointer mark (features.policy_input)
     channels: int = 32  # the fine stride-4 features
     wide: int = 96  # the stride-8 body
     text_dim: int = 64
@@ -97,7 +97,7 @@ def _film(x: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor) -> torch.Ten
 
 
 class PixelPolicyNet(nn.Module):
-    """(image, chars, words) -> heat-map, kind, key, copy-start and copy-end logits."""
+    """(image, chars, words, previous kind) -> heat-map, kind, key, copy-start and copy-end logits."""
 
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
@@ -113,6 +113,7 @@ class PixelPolicyNet(nn.Module):
         self.char_embed = nn.Embedding(96, d, padding_idx=0)
         self.char_conv = nn.Conv1d(d, d, 5, padding=2)
         self.word_embed = nn.EmbeddingBag(config.word_buckets, d, mode="sum", padding_idx=0)
+        self.prev_embed = nn.Embedding(len(KINDS) + 1, d)  # the last action's kind; len(KINDS): none yet
         self.film = nn.Linear(2 * d, 2 * wide)
         self.film_fine = nn.Linear(2 * d, 2 * c)
         self.up = nn.Conv2d(wide, c, 1)
@@ -124,13 +125,13 @@ class PixelPolicyNet(nn.Module):
         self.copy = nn.Linear(128, 2 * d)
 
     def forward(
-        self, image: torch.Tensor, chars: torch.Tensor, words: torch.Tensor
+        self, image: torch.Tensor, chars: torch.Tensor, words: torch.Tensor, prev: torch.Tensor
     ) -> dict[str, torch.Tensor]:
-        """image (B, in_channels, H, W) uint8, chars (B, L), words (B, K) -> a dict of logits."""
+        """image (B, in_channels, H, W) uint8, chars (B, L), words (B, K), prev (B,) -> a dict of logits."""
         per_char = F.relu(self.char_conv(self.char_embed(chars).transpose(1, 2))).transpose(1, 2)  # (B, L, D)
         mask = (chars > 0).float().unsqueeze(-1)
         char_vec = (per_char * mask).sum(1) / mask.sum(1).clamp(min=1)  # (B, D)
-        text = torch.cat([char_vec, self.word_embed(words)], 1)  # (B, 2D)
+        text = torch.cat([char_vec, self.word_embed(words) + self.prev_embed(prev)], 1)  # (B, 2D)
 
         fine = self.stem(image.float() / 255.0)  # (B, c, H/4, W/4)
         coarse = self.down(fine) + self.where  # (B, wide, H/8, W/8)

@@ -15,7 +15,7 @@ from torch.nn import functional as F
 
 from deskhand.policy.base import KEYS, KINDS, POINTER_KINDS, Kind, Observation, Policy, PolicyAction
 from deskhand.policy.demos import Demos
-from deskhand.policy.features import with_text_channels
+from deskhand.policy.features import policy_input
 from deskhand.policy.model import (
     ModelConfig,
     PixelPolicyNet,
@@ -45,6 +45,7 @@ class Batch:
     image: torch.Tensor
     chars: torch.Tensor
     words: torch.Tensor
+    prev: torch.Tensor  # the previous action's kind index; len(KINDS) at an episode's start
     kind: torch.Tensor
     cell: torch.Tensor
     key: torch.Tensor
@@ -53,12 +54,18 @@ class Batch:
 
 
 def tensors(demos: Demos, model: ModelConfig) -> Batch:
-    """The whole demonstration set as tensors, labels included; images get their text maps here."""
+    """The whole demonstration set as tensors, labels included; inputs get their extra channels here."""
     images = np.empty((len(demos), model.in_channels, *demos.frames.shape[1:3]), np.uint8)
+    prev = np.full(len(demos), len(KINDS), np.int64)
     for i, (frame, utterance) in enumerate(zip(demos.frames, demos.utterances, strict=True)):
-        images[i] = with_text_channels(frame, utterance).transpose(2, 0, 1)
+        kind, (x, y) = None, (0.0, 0.0)
+        if demos.steps[i] > 0:  # rows of an episode are consecutive
+            prev[i] = demos.kinds[i - 1]
+            kind, (x, y) = KINDS[int(demos.kinds[i - 1])], demos.xy[i - 1]
+        images[i] = policy_input(frame, utterance, kind, x, y).transpose(2, 0, 1)
     return Batch(
         image=torch.from_numpy(images),
+        prev=torch.from_numpy(prev),
         chars=torch.from_numpy(np.stack([encode_chars(u, model.max_chars) for u in demos.utterances])),
         words=torch.from_numpy(
             np.stack([encode_words(u, model.word_buckets, model.max_words) for u in demos.utterances])
@@ -103,6 +110,7 @@ def _shifted(data: Batch, idx: torch.Tensor, shift: int, model: ModelConfig, gen
         image=image,
         chars=data.chars[idx],
         words=data.words[idx],
+        prev=data.prev[idx],
         kind=data.kind[idx],
         cell=cell,
         key=data.key[idx],
@@ -138,7 +146,7 @@ def train(
             group["lr"] = config.lr * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
         idx = torch.randint(0, len(demos), (min(config.batch, len(demos)),), generator=gen)
         batch = _shifted(data, idx, config.shift, model, gen)
-        loss = loss_of(net(batch.image, batch.chars, batch.words), batch)
+        loss = loss_of(net(batch.image, batch.chars, batch.words, batch.prev), batch)
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -166,15 +174,24 @@ class NetPolicy(Policy):
 
     def __init__(self, net: PixelPolicyNet, max_text: int = 40) -> None:
         self.net, self.max_text = net, max_text
+        self.prev: PolicyAction | None = None
+
+    def reset(self) -> None:
+        self.prev = None
 
     def act(self, obs: Observation) -> PolicyAction:
-        cfg = self.net.config
-        image = torch.from_numpy(with_text_channels(obs.screenshot, obs.utterance)).permute(2, 0, 1)[None]
+        cfg, prev = self.net.config, self.prev
+        kind = None if prev is None else prev.kind
+        x, y = (0.0, 0.0) if prev is None else (prev.x, prev.y)
+        pixels = policy_input(obs.screenshot, obs.utterance, kind, x, y)
+        image = torch.from_numpy(pixels).permute(2, 0, 1)[None]
+        prev_index = torch.tensor([len(KINDS) if kind is None else KINDS.index(kind)])
         chars = torch.from_numpy(encode_chars(obs.utterance, cfg.max_chars))[None]
         words = torch.from_numpy(encode_words(obs.utterance, cfg.word_buckets, cfg.max_words))[None]
         with torch.inference_mode():
-            out = self.net(image, chars, words)
-        return decode(out, obs.utterance, cfg, self.max_text)
+            out = self.net(image, chars, words, prev_index)
+        self.prev = decode(out, obs.utterance, cfg, self.max_text)
+        return self.prev
 
 
 def decode(
