@@ -217,7 +217,7 @@ def test_collected_episodes_read_back_as_the_same_rows_as_in_memory(tmp_path: Pa
     back = load_task(tmp_path, "click-button")
     assert back.utterances == made.utterances
     assert np.array_equal(back.frames, made.frames)
-    for name in ("kinds", "xy", "keys", "spans"):
+    for name in ("kinds", "xy", "keys", "spans", "steps"):
         assert np.array_equal(getattr(back, name), getattr(made, name)), name
     with Recording.open(episode_dir(tmp_path, "click-button", 2)) as rec:
         assert [type(a.action) for a in rec.actions] == [Click] * len(read_episode(rec.root))
