@@ -104,6 +104,36 @@ def find_link_in_sections(header_tag: str) -> Expert:
     return expert
 
 
+def _sliding(dom: Dom) -> bool:
+    """Whether a section is still sliding: its text reaches past its own bottom edge."""
+    for section in dom:
+        if "ui-accordion-content" in str(section["classes"]).split():
+            bottom = box(section)[1] + box(section)[3]
+            if any(box(el)[1] + box(el)[3] > bottom + 1 for el in dom if el["parent"] == section["ref"]):
+                return True
+    return False
+
+
+def click_collapsible_2(utterance: str, dom: Dom, step: int) -> PolicyAction | None:
+    """Open the section after the open one until the link shows, then click it.
+
+    A closed section's links are not in the DOM; while a section slides open its links may
+    still lie below the task area, so wait (a pointer move) until they are in view.
+    """
+    target = quoted(utterance)[0]
+    if _sliding(dom):
+        return PolicyAction(Kind.MOVE, x=80, y=30)
+    links = [el for el in dom if el["tag"] == "span" and text_is(target)(el)]
+    shown = [el for el in links if visible(el) and box(el)[1] + box(el)[3] <= 210]
+    if shown:
+        return click(shown[0])
+    headers = find(dom, lambda el: el["tag"] == "h3")
+    if links or not headers:
+        return PolicyAction(Kind.MOVE, x=80, y=30) if links else None
+    active = [i for i, h in enumerate(headers) if "ui-accordion-header-active" in str(h["classes"]).split()]
+    return click(headers[(active[0] + 1) % len(headers) if active else 0])
+
+
 def use_spinner(utterance: str, dom: Dom, step: int) -> PolicyAction | None:
     """The spinner refuses typing: click its up or down arrow as often as the number says, then Submit."""
     match = re.search(r"Select (-?\d+) with", utterance)
@@ -190,7 +220,11 @@ def scroll_text_2(utterance: str, dom: Dom, step: int) -> PolicyAction | None:
 
 
 def navigate_tree(utterance: str, dom: Dom, step: int) -> PolicyAction | None:
-    """Open the closed folders above the named item, outermost first, then click the item."""
+    """Open the closed folders above the named item, outermost first, then click the item.
+
+    Items inside a closed folder are not in the DOM at all; then, as a person would, open the
+    first closed folder on screen and look again.
+    """
     target = quoted(utterance)[0]
     shown = find(dom, lambda el: el["tag"] == "span" and text_is(target)(el))
     if shown:
@@ -198,7 +232,9 @@ def navigate_tree(utterance: str, dom: Dom, step: int) -> PolicyAction | None:
     by_ref = {el["ref"]: el for el in dom}
     hidden = [el for el in dom if el["tag"] == "span" and text_is(target)(el)]
     if not hidden:
-        return None
+        closed = {el["ref"] for el in find(dom, lambda el: "expandable" in str(el["classes"]).split())}
+        folders = find(dom, lambda el: el["tag"] == "span" and el["parent"] in closed)
+        return click(folders[0]) if folders else None
     chain, ref = [], hidden[0]["parent"]
     while ref in by_ref:
         chain.append(by_ref[ref])
@@ -223,7 +259,7 @@ BASIC: dict[str, Expert] = {
     "enter-password": fill_and_submit,
     "login-user": fill_and_submit,
     "click-tab-2": find_link_in_sections("a"),
-    "click-collapsible-2": find_link_in_sections("h3"),
+    "click-collapsible-2": click_collapsible_2,
     "use-spinner": use_spinner,
     "choose-list": choose_list,
     "multi-layouts": multi_layouts,
