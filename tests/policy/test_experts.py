@@ -44,3 +44,23 @@ def test_typed_text_is_labelled_as_a_span_of_the_utterance():
     assert label(PolicyAction(Kind.TYPE, text="zz"), 'Enter "ab"') is None
     _, _, _, span = label(PolicyAction(Kind.TYPE, text="ab"), 'Enter "ab"')  # type: ignore[misc]
     assert span == (7, 9)
+
+
+def test_tree_expert_opens_a_closed_folder_when_the_name_is_not_on_screen_yet():
+    dom = [
+        el(6, "li", 2, 52, parent=5),
+        el(7, "span", 18, 53, "Chas", parent=6),
+        el(8, "li", 2, 67, parent=5, classes="expandable"),
+        el(10, "span", 18, 68, "Alan", parent=8),
+    ]
+    action = EXPERTS["navigate-tree"]('Find and click on the folder or file named "Deneen".', dom, 0)
+    assert action == PolicyAction(Kind.CLICK, x=38, y=78)  # Alan's folder, the closed one
+
+
+def test_collapsible_expert_waits_while_a_section_slides_open():
+    utterance = 'Expand the sections below, to find and click on the link "nam".'
+    section = el(7, "div", 4, 74, parent=3, classes="ui-accordion-content")  # 20 px tall so far
+    sliding = [section, el(9, "span", 45, 119, "nam", parent=7)]
+    assert EXPERTS["click-collapsible-2"](utterance, sliding, 1).kind is Kind.MOVE
+    settled = [{**section, "height": 80.0}, el(9, "span", 45, 119, "nam", parent=7)]
+    assert EXPERTS["click-collapsible-2"](utterance, settled, 2) == PolicyAction(Kind.CLICK, x=65, y=129)
