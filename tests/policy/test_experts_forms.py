@@ -5,7 +5,7 @@ from __future__ import annotations
 from deskhand.policy.base import Kind, PolicyAction
 from deskhand.policy.demos import label
 from deskhand.policy.experts import EXPERTS
-from deskhand.policy.experts.forms import FORMS, autocomplete, pick_date, type_into
+from deskhand.policy.experts.forms import FORMS, airports, pick_date, type_into
 
 
 def el(ref: int, tag: str, left: float, top: float, text: str = "", parent: int = 3, **kw: object) -> dict:
@@ -172,24 +172,37 @@ def test_email_inbox_opens_the_email_before_forwarding():
 FLIGHT = "Book the cheapest one-way flight from: RAP to: Decatur, IL on 10/29/2016."
 
 
-def test_autocomplete_waits_for_the_menu_then_walks_it_to_the_entry_and_takes_it():
+def test_airports_types_every_field_before_opening_any_menu():
+    """Leaving a typed field cancels its menu's delayed search, so no redraw can race the walk."""
+    origin = el(7, "input_text", 4, 93, id="flight-from", value="RAP", focused=True, width=126)
+    destination = el(9, "input_text", 4, 118, id="flight-to", width=126)
+    pairs = [(origin, "RAP"), (destination, "ICT")]
+    assert airports([origin, destination], pairs) == PolicyAction(Kind.CLICK, x=67, y=128)
+    typed = {**destination, "value": "ICT", "focused": True, "flags": [1, 0, 0, 1]}
+    back = [({**origin, "flags": [0, 0, 0, 1]}, "RAP"), (typed, "ICT")]
+    assert airports([], back) == PolicyAction(Kind.CLICK, x=67, y=103)
+    assert airports([], [(origin, "RAP"), (destination, "ICT")][:1]) == PolicyAction(
+        Kind.KEY, key="<ArrowDown>"
+    )
+
+
+def test_airports_walks_the_menu_to_the_entry_naming_the_place_and_takes_it():
     field = el(7, "input_text", 4, 93, id="flight-from", value="RAP", focused=True, width=126)
-    assert autocomplete([field], field, "RAP") == PolicyAction(Kind.MOVE, x=67, y=103)
     menu = [
         el(22, "div", 5, 115, "Cedar Rapids, IA (CID)", classes="ui-menu-item-wrapper"),
         el(24, "div", 5, 143, "Rapid City, SD (RAP)", classes="ui-menu-item-wrapper"),
     ]
-    assert autocomplete([field, *menu], field, "RAP") == PolicyAction(Kind.KEY, key="<ArrowDown>")
     on_wrong = [field, {**menu[0], "classes": "ui-menu-item-wrapper ui-state-active"}, menu[1]]
-    assert autocomplete(on_wrong, field, "RAP") == PolicyAction(Kind.KEY, key="<ArrowDown>")
+    assert airports(on_wrong, [(field, "RAP")]) == PolicyAction(Kind.KEY, key="<ArrowDown>")
     on_right = [field, menu[0], {**menu[1], "classes": "ui-menu-item-wrapper ui-state-active"}]
-    assert autocomplete(on_right, field, "RAP") == PolicyAction(Kind.KEY, key="<Enter>")
+    assert airports(on_right, [(field, "RAP")]) == PolicyAction(Kind.KEY, key="<Enter>")
 
 
-def test_autocomplete_is_done_once_the_field_holds_an_airport_naming_the_place():
+def test_airports_are_done_once_each_field_holds_an_airport_naming_its_place():
     field = el(7, "input_text", 4, 93, id="flight-from", value="Rapid City, SD (RAP)")
-    assert autocomplete([field], field, "RAP") is None
-    assert autocomplete([field], field, "Rapid City, SD") is None
+    assert airports([field], [(field, "RAP")]) is None
+    assert airports([field], [(field, "Rapid City, SD")]) is None
+    assert airports([field], [(field, "Rapid")]) is None
 
 
 def flights(prices: list[int], durations: list[str], focus: int = -1) -> list[dict]:
@@ -256,3 +269,28 @@ def test_social_media_scrolls_when_the_open_menu_item_is_below_the_area():
     opened = [area, *post(30, "@leo", 120, menu_open=True)]
     action = FORMS["social-media"]('For the user @leo, click on the "Mute" button.', opened, 2)
     assert action is not None and action.kind is Kind.SCROLL_DOWN
+
+
+def test_email_inbox_clicks_the_part_of_reply_still_inside_the_area():
+    """The open email's Reply button can hang below the area's edge, where a click at its middle misses."""
+    utterance = 'Find the email by Evy and reply to them with the text "Enim.".'
+    area = el(3, "div", 0, 50, id="area", parent=2, width=160, height=154)
+    reply = el(76, "span", 23, 190, classes="email-reply", width=40, height=27)
+    assert FORMS["email-inbox"](utterance, [area, reply], 1) == PolicyAction(Kind.CLICK, x=43, y=197)
+    low = {**reply, "top": 200.0}
+    action = FORMS["email-inbox"](utterance, [area, low], 1)
+    assert action is not None and action.kind is Kind.SCROLL_DOWN
+
+
+def test_book_flight_finishes_an_open_calendar_first_once_it_sits_above_its_field():
+    """The calendar covers From and To; it opens below the field and moves above it a moment later."""
+    form = [
+        el(7, "input_text", 4, 93, id="flight-from", width=126),
+        el(9, "input_text", 4, 118, id="flight-to", width=126),
+        el(13, "input_text", 12, 173, id="datepicker", width=106, height=16),
+        el(15, "button", 4, 196, "Search", id="search", width=126, height=19),
+    ]
+    below = [{**c, "top": c["top"] + 107.0} for c in calendar("October")]
+    assert FORMS["book-flight"](FLIGHT, form + below, 5) == PolicyAction(Kind.MOVE, x=65, y=181)
+    action = FORMS["book-flight"](FLIGHT, form + calendar("October"), 6)
+    assert action == PolicyAction(Kind.CLICK, x=5 + 7.5, y=121 + 13 * 4 + 6)  # the 29th: row 4, column 0

@@ -67,6 +67,16 @@ def inside(el: El, frame: El) -> bool:
     return visible(el) and top >= max(ftop, 50) and top + height <= min(ftop + fheight, 210)
 
 
+def click_in_view(el: El, frame: El, least: float = 8) -> PolicyAction | None:
+    """A click in the middle of the part of `el` in view in `frame`; None if under `least` pixels show."""
+    left, top, width, height = box(el)
+    _, ftop, _, fheight = box(frame)
+    low, high = max(top, ftop, 50), min(top + height, ftop + fheight, 210)
+    if high - low < least or not 0 <= left < 160:
+        return None
+    return PolicyAction(Kind.CLICK, x=left + width / 2, y=(low + high) / 2)
+
+
 def click_at(el: El, fx: float) -> PolicyAction:
     """A click at a fraction `fx` of the element's width, halfway down."""
     left, top, width, height = box(el)
@@ -232,8 +242,11 @@ def _forward(dom: Dom, name: str, to: str) -> PolicyAction | None:
 
 def _open_and(dom: Dom, name: str, button: str) -> PolicyAction | None:
     """In an open email click its Reply or Forward button; in the inbox open the sender's email first."""
-    buttons = find(dom, has_class(button))
-    return click(buttons[0]) if buttons else _in_inbox(dom, name, "email-sender")
+    buttons = [el for el in dom if button in classes(el) and shown(el)]
+    area = by_id(dom, "area")
+    if not buttons or area is None:
+        return _in_inbox(dom, name, "email-sender")
+    return click_in_view(buttons[0], area) or wheel(area)
 
 
 BOOK_FLIGHT = re.compile(r"Book the (\w+) one-way flight from: (.+?) to: (.+?) on (\d\d/\d\d/\d{4})\.")
@@ -252,38 +265,46 @@ def book_flight(utterance: str, dom: Dom, step: int) -> PolicyAction | None:
     picker, search = by_id(dom, "datepicker"), by_id(dom, "search")
     if origin_field is None or destination_field is None or picker is None or search is None:
         return None
-    action = autocomplete(dom, origin_field, origin) or autocomplete(dom, destination_field, destination)
+    month, day, year = (int(g) for g in _DATE.search(date).groups())  # type: ignore[union-attr]
+    calendars = find(dom, lambda el: el["id"] == "ui-datepicker-div")
+    if calendars and picker["value"] != date:  # an open calendar covers the fields: finish the date
+        if box(calendars[0])[1] >= box(picker)[1]:
+            return hover(picker)  # not yet moved above its field
+        return pick_date(dom, picker, month, day, year)
+    action = airports(dom, [(origin_field, origin), (destination_field, destination)])
     if action is not None:
         return action
-    if picker["value"] != date:
-        month, day, year = (int(g) for g in _DATE.search(date).groups())  # type: ignore[union-attr]
-        return pick_date(dom, picker, month, day, year)
-    return click(search)
+    return click(search) if picker["value"] == date else pick_date(dom, picker, month, day, year)
 
 
-def autocomplete(dom: Dom, field: El, want: str) -> PolicyAction | None:
-    """One step to make an airport field hold an entry naming `want`; None when it does.
+def airports(dom: Dom, fields: list[tuple[El, str]]) -> PolicyAction | None:
+    """One step to make each airport field hold an entry naming its place; None when they do.
 
-    Typing `want` and pressing ArrowDown opens the menu at once (the menu's own delay would
-    otherwise need waiting steps); ArrowDown then walks the entries until the highlighted one
-    contains `want`, and Enter takes it. Clicking an entry is unreliable: the first click only
-    highlights it when the menu has more than one.
+    Every field is typed before any menu is used: leaving a field cancels its menu's delayed
+    search, and back in it ArrowDown opens the menu at once, with no search pending that would
+    redraw it mid-walk. ArrowDown then walks the entries until the highlighted one names the
+    place, and Enter takes it (a click on an entry is unreliable: the first only highlights it).
     """
     items = find(dom, has_class("ui-menu-item-wrapper"))
-    if items and focused(field):  # a menu belongs to the field with focus
-        if not any(want in str(el["text"]) for el in items):
-            return None
-        active = [el for el in items if "ui-state-active" in classes(el)]
-        key = "<Enter>" if active and want in str(active[0]["text"]) else "<ArrowDown>"
-        return PolicyAction(Kind.KEY, key=key)
-    value = str(field["value"])
-    if want in value and _AIRPORT.search(value):
+    for field, want in fields:
+        if items and focused(field):  # a menu belongs to the field with focus
+            if not any(want in str(el["text"]) for el in items):
+                return None
+            active = [el for el in items if "ui-state-active" in classes(el)]
+            key = "<Enter>" if active and want in str(active[0]["text"]) else "<ArrowDown>"
+            return PolicyAction(Kind.KEY, key=key)
+    pending = [(f, w) for f, w in fields if not (w in str(f["value"]) and _AIRPORT.search(str(f["value"])))]
+    empty = [(f, w) for f, w in pending if not f["value"]]
+    if not pending:
         return None
+    field, want = (empty or pending)[0]
     if not focused(field):
         return click(field)
-    if value == want:  # the menu opens 300 ms after the last key
-        return hover(field)
-    return PolicyAction(Kind.KEY, key="<Backspace>") if value else PolicyAction(Kind.TYPE, text=want)
+    if not field["value"]:
+        return PolicyAction(Kind.TYPE, text=want)
+    if field["value"] != want:
+        return PolicyAction(Kind.KEY, key="<Backspace>")
+    return PolicyAction(Kind.KEY, key="<ArrowDown>")
 
 
 def _duration(text: str) -> int:
