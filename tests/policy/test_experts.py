@@ -64,3 +64,21 @@ def test_collapsible_expert_waits_while_a_section_slides_open():
     assert EXPERTS["click-collapsible-2"](utterance, sliding, 1).kind is Kind.MOVE
     settled = [{**section, "height": 80.0}, el(9, "span", 45, 119, "nam", parent=7)]
     assert EXPERTS["click-collapsible-2"](utterance, settled, 2) == PolicyAction(Kind.CLICK, x=65, y=129)
+
+
+def test_layout_expert_names_each_input_by_the_label_in_its_own_box_whatever_the_layout():
+    utterance = "Search for drama movies directed by Farley from year 2008."
+    table = [
+        el(7, "tr", 5, 83, parent=3),
+        el(8, "th", 5, 83, "Director", parent=7),
+        el(10, "input_text", 56, 84, parent=7),
+        el(11, "tr", 5, 108, parent=3),
+        el(12, "th", 5, 108, "Year", parent=11),
+        el(14, "input_text", 56, 109, parent=11),
+        el(19, "div", 52, 163, "Submit", parent=3),
+    ]
+    steps = [EXPERTS["multi-layouts"](utterance, table, i) for i in range(6)]
+    assert steps[1] == PolicyAction(Kind.TYPE, text="Farley")
+    assert steps[3] == PolicyAction(Kind.TYPE, text="2008")
+    assert steps[4] == PolicyAction(Kind.CLICK, x=72, y=173)
+    assert steps[5] is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from deskhand.policy.base import Kind, PolicyAction
 from deskhand.policy.experts.dom import (
@@ -161,23 +162,49 @@ def choose_list(utterance: str, dom: Dom, step: int) -> PolicyAction | None:
     return nth([*plan, click(buttons[0])], step)
 
 
-_MOVIE_FIELDS = {"genre": r"for (.+?) movies", "director": r"directed by (.+?) from", "year": r"year (\d+)"}
+_MOVIE_FIELDS = {
+    "genre": r"for (.+?) movies",
+    "director": r"directed by (.+?) from",
+    "year": r"year (\d+)",
+    "date": r"year (\d+)",
+}
+_SUBMITS = frozenset({"search", "submit", "go"})
+
+
+def _field_of(el: dict[str, Any], dom: Dom) -> str | None:
+    """The movie field an input is for: the one label in the smallest box around it."""
+    by_ref = {e["ref"]: e for e in dom}
+    ref = el["parent"]
+    while ref in by_ref:
+        inside = _descendants(ref, dom)
+        fields = {
+            f for e in inside for f in _MOVIE_FIELDS if f in norm(str(e["text"])) and e["tag"] != "input_text"
+        }
+        if fields:
+            return fields.pop() if len(fields) == 1 else None
+        ref = by_ref[ref]["parent"]
+    return None
+
+
+def _descendants(ref: int, dom: Dom) -> list[dict[str, Any]]:
+    refs, out = {ref}, []
+    for e in dom:  # a parent comes before its children in miniwob's DOM list
+        if e["parent"] in refs:
+            refs.add(e["ref"])
+            out.append(e)
+    return out
 
 
 def multi_layouts(utterance: str, dom: Dom, step: int) -> PolicyAction | None:
-    """Each input is named by a label in its entry; fill it from the utterance, then Search."""
+    """Each input is named by the label nearest it, whatever the layout; fill it, then submit."""
     plan: list[PolicyAction] = []
-    entries = find(dom, lambda el: "ui-entry" in str(el["classes"]).split())
-    for entry in entries:
-        inputs = [el for el in dom if el["parent"] == entry["ref"] and str(el["tag"]).startswith("input")]
-        labels = [el for el in dom if el["parent"] == entry["ref"] and "ui-label" in str(el["classes"])]
-        if not inputs or not labels:
-            continue
-        match = re.search(_MOVIE_FIELDS.get(norm(str(labels[0]["text"])), "$^"), utterance)
+    for field in find(dom, lambda el: el["tag"] == "input_text"):
+        name = _field_of(field, dom)
+        match = re.search(_MOVIE_FIELDS[name], utterance) if name else None
         if match:
-            plan += [click(inputs[0]), PolicyAction(Kind.TYPE, text=match.group(1))]
-    submit = find(dom, lambda el: "ui-submit" in str(el["classes"]).split())
-    return nth(plan + [click(b) for b in submit[:1]], step)
+            plan += [click(field), PolicyAction(Kind.TYPE, text=match.group(1))]
+    submit = find(dom, lambda el: norm(str(el["text"])) in _SUBMITS and el["tag"] not in ("th", "label"))
+    return nth(plan + [click(b) for b in submit[-1:]], step)
 
 
 def use_autocomplete(utterance: str, dom: Dom, step: int) -> PolicyAction | None:
