@@ -801,6 +801,8 @@ def train(
 
     Example: deskhand train --tasks ../shared/data/miniwob_dev_suite.txt --minutes 20
     """
+    import numpy as np
+
     from deskhand.policy import demos as demo_io
     from deskhand.policy.experts import EXPERTS
     from deskhand.policy.model import parameter_count
@@ -835,8 +837,10 @@ def train(
                     f"training on {len(data)} rows: step {step}, loss {sum(recent) / len(recent):.3f}"
                 )
 
+        # each task weighs the square root of its rows: long episodes count, but do not crowd out short ones
+        weights = np.concatenate([np.full(len(p), 1 / np.sqrt(len(p))) for p in parts if len(p)])
         started = time.monotonic()
-        net = fit(data, TrainConfig(minutes=minutes), on_step=on_step)
+        net = fit(data, TrainConfig(minutes=minutes), on_step=on_step, weights=weights)
         seconds = time.monotonic() - started
     target = out or _miniwob_weights()
     save_net(net, target)

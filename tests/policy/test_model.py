@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pytest
 import torch
 
-from deskhand.policy.base import KEYS, KINDS, Kind
+from deskhand.policy.base import KEYS, KINDS, Kind, Observation
+from deskhand.policy.demos import Demos
 from deskhand.policy.model import (
     ModelConfig,
     PixelPolicyNet,
@@ -14,9 +17,9 @@ from deskhand.policy.model import (
     grid_cell,
     parameter_count,
 )
-from deskhand.policy.train import decode
+from deskhand.policy.train import NetPolicy, TrainConfig, decode, train
 
-SMALL = ModelConfig(channels=8, text_dim=8, max_chars=32, word_buckets=64, max_words=8)
+SMALL = ModelConfig(channels=8, wide=16, text_dim=8, max_chars=32, word_buckets=64, max_words=8)
 
 
 def test_chars_are_padded_truncated_and_non_ascii_is_one_symbol():
@@ -76,3 +79,29 @@ def test_decode_clicks_at_the_hottest_cell():
     out = {"kind": torch.eye(len(KINDS))[[KINDS.index(Kind.CLICK)]], "heat": heat}
     action = decode(out, "", cfg)
     assert action.kind is Kind.CLICK and abs(action.x - 100) <= 4 and abs(action.y - 150) <= 4
+
+
+def test_rows_with_no_weight_are_never_learned_from():
+    """Half the rows say click, half say press Enter; only the Enter rows carry weight."""
+    n = 16
+    demos = Demos(
+        frames=np.full((n, 210, 160, 3), 255, np.uint8),
+        utterances=["Press Enter."] * n,
+        kinds=np.array([KINDS.index(Kind.CLICK), KINDS.index(Kind.KEY)] * (n // 2)),
+        xy=np.full((n, 2), 50, np.float32),
+        keys=np.zeros(n, np.int64),
+        spans=np.zeros((n, 2), np.int64),
+        steps=np.zeros(n, np.int64),
+    )
+    weights = np.array([0.0, 1.0] * (n // 2))
+    net = train(demos, TrainConfig(max_steps=40, batch=8, threads=1), model=SMALL, weights=weights)
+    action = NetPolicy(net).act(Observation(demos.frames[0], "Press Enter."))
+    assert action.kind is Kind.KEY
+
+
+def test_weights_must_be_one_non_negative_number_per_row():
+    demos = Demos(np.zeros((2, 210, 160, 3), np.uint8), ["a", "b"], np.zeros(2, np.int64),
+                  np.zeros((2, 2), np.float32), np.zeros(2, np.int64), np.zeros((2, 2), np.int64),
+                  np.zeros(2, np.int64))  # fmt: skip
+    with pytest.raises(ValueError, match="weights"):
+        train(demos, TrainConfig(max_steps=1), model=SMALL, weights=np.array([1.0]))

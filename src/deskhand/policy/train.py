@@ -125,10 +125,20 @@ def train(
     model: ModelConfig | None = None,
     on_step: Callable[[int, float], None] | None = None,
     clock: Callable[[], float] = time.monotonic,
+    weights: np.ndarray | None = None,
 ) -> PixelPolicyNet:
-    """Fit a fresh net to the demonstrations until the step or time budget runs out."""
+    """Fit a fresh net to the demonstrations until the step or time budget runs out.
+
+    Rows are drawn uniformly, or in proportion to `weights` (N,), e.g. to keep a task with long
+    episodes from crowding out one with short ones.
+    """
     if not len(demos):
         raise ValueError("no demonstrations to train on")
+    if weights is not None and (
+        weights.shape != (len(demos),) or not (weights >= 0).all() or not weights.any()
+    ):
+        raise ValueError("weights must be one non-negative number per row, not all zero")
+    draw = None if weights is None else torch.from_numpy(np.asarray(weights, np.float64))
     torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
     model = model or ModelConfig()
@@ -144,7 +154,11 @@ def train(
         progress = max(step / config.max_steps, 1 - (deadline - clock()) / (config.minutes * 60))
         for group in opt.param_groups:  # cosine decay over whichever budget runs out first
             group["lr"] = config.lr * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
-        idx = torch.randint(0, len(demos), (min(config.batch, len(demos)),), generator=gen)
+        size = min(config.batch, len(demos))
+        if draw is None:
+            idx = torch.randint(0, len(demos), (size,), generator=gen)
+        else:
+            idx = torch.multinomial(draw, size, replacement=True, generator=gen)
         batch = _shifted(data, idx, config.shift, model, gen)
         loss = loss_of(net(batch.image, batch.chars, batch.words, batch.prev), batch)
         opt.zero_grad()
