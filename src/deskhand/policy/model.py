@@ -27,7 +27,7 @@ class ModelConfig:
     width: int = 160
     in_channels: int = 6  # RGB, the two text maps and the pointer mark (features.policy_input)
     channels: int = 32  # the fine stride-4 features
-    wide: int = 96  # the stride-8 body
+    wide: int = 80  # the stride-8 body
     text_dim: int = 64
     max_chars: int = 128
     word_buckets: int = 4096
@@ -117,7 +117,7 @@ class PixelPolicyNet(nn.Module):
         self.film = nn.Linear(2 * d, 2 * wide)
         self.film_fine = nn.Linear(2 * d, 2 * c)
         self.up = nn.Conv2d(wide, c, 1)
-        self.heat = nn.Sequential(nn.Conv2d(c, c, 3, padding=1), nn.ReLU(), nn.Conv2d(c, 1, 1))
+        self.heat = nn.Sequential(nn.Conv2d(c, c, 1), nn.ReLU(), nn.Conv2d(c, 1, 1))
         self.query = nn.Linear(2 * d, wide)
         self.trunk = nn.Sequential(nn.Linear(2 * wide + 2 * d, 128), nn.ReLU())
         self.kind = nn.Linear(128, len(KINDS))
