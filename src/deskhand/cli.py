@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -876,12 +877,15 @@ def bench_miniwob(
     jobs: Annotated[
         int, typer.Option("--jobs", help="Tasks at once, each with its own browser and torch thread.")
     ] = 1,
+    demos: Annotated[
+        Path, typer.Option("--demos", help="The demonstrations trained on, to note tasks that had none.")
+    ] = MINIWOB_DEMOS,
     out: Annotated[Path, typer.Option("--out")] = Path("bench/results/miniwob.json"),
     json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """The pixel policy on unseen seeds of each task, against people's success and median time.
 
-    Tasks the policy was not trained on (no expert yet) are reported as not attempted.
+    Every listed task is run, also one the policy has no demonstrations of (its note says so).
 
     Example: deskhand bench miniwob --episodes 100 --json
     """
@@ -890,6 +894,7 @@ def bench_miniwob(
     from deskhand.policy import bench
     from deskhand.policy.experts import EXPERTS
     from deskhand.policy.model import parameter_count
+    from deskhand.policy.recordings import episode_dirs
     from deskhand.policy.train import NetPolicy, load_net
 
     path = weights or _miniwob_weights()
@@ -916,17 +921,12 @@ def bench_miniwob(
     }
     people = bench.read_humans(humans) if humans.exists() else {}
     chosen = _read_tasks(tasks)
-    runnable = [t for t in chosen if t in EXPERTS]
+    runnable = chosen
     finished: dict[str, bench.TaskResult] = {}
 
     def results(pending: str) -> list[bench.TaskResult]:
         return [
-            finished[t]
-            if t in finished
-            else bench.not_attempted(
-                t, people.get(t), pending if t in runnable else "no expert or demonstrations yet"
-            )
-            for t in chosen
+            finished[t] if t in finished else bench.not_attempted(t, people.get(t), pending) for t in chosen
         ]
 
     def write(doc: dict[str, object]) -> None:
@@ -941,12 +941,17 @@ def bench_miniwob(
         for future in as_completed(futures):
             task = futures[future]
             finished[task] = bench.summarize(task, future.result(), people.get(task))
+            if not episode_dirs(demos, task):
+                note = "no demonstrations of this task were trained on" + (
+                    "" if task in EXPERTS else " (no expert)"
+                )
+                finished[task] = dataclasses.replace(finished[task], note=note)
             console.log(f"{task}: success {finished[task].success:.2f}")
             status.update(f"{len(finished)}/{len(runnable)} tasks done")
             write(
                 bench.report(results("not finished in this run"), extra)
             )  # a stopped run still leaves figures
-    rows = results("no expert or demonstrations yet")
+    rows = results("not finished in this run")
     doc = bench.report(rows, extra)
     write(doc)
     if json_out:
