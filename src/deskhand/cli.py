@@ -895,7 +895,7 @@ def bench_miniwob(
     from deskhand.policy.experts import EXPERTS
     from deskhand.policy.model import parameter_count
     from deskhand.policy.recordings import episode_dirs
-    from deskhand.policy.train import NetPolicy, load_net
+    from deskhand.policy.train import NetPolicy, WeightsError, load_net
 
     path = weights or _miniwob_weights()
     if not path.exists():
@@ -903,7 +903,10 @@ def bench_miniwob(
     import torch
 
     torch.set_num_threads(1)
-    net = load_net(path)
+    try:
+        net = load_net(path)
+    except WeightsError as e:
+        fail(str(e))
     extra = {
         "protocol": {
             "episodes": episodes,

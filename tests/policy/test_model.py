@@ -17,7 +17,7 @@ from deskhand.policy.model import (
     grid_cell,
     parameter_count,
 )
-from deskhand.policy.train import NetPolicy, TrainConfig, decode, train
+from deskhand.policy.train import NetPolicy, TrainConfig, WeightsError, decode, load_net, train
 
 SMALL = ModelConfig(channels=8, wide=16, text_dim=8, max_chars=32, word_buckets=64, max_words=8)
 
@@ -105,3 +105,13 @@ def test_weights_must_be_one_non_negative_number_per_row():
                   np.zeros(2, np.int64))  # fmt: skip
     with pytest.raises(ValueError, match="weights"):
         train(demos, TrainConfig(max_steps=1), model=SMALL, weights=np.array([1.0]))
+
+
+def test_weights_of_another_net_version_are_one_clear_error(tmp_path):
+    old = tmp_path / "old.pt"
+    torch.save({"config": {"channels": 8}, "state": {"key.weight": torch.zeros(7, 128)}}, old)
+    with pytest.raises(WeightsError, match="run `deskhand train`"):
+        load_net(old)
+    (tmp_path / "junk.pt").write_bytes(b"not a torch file")
+    with pytest.raises(WeightsError, match=r"junk\.pt"):
+        load_net(tmp_path / "junk.pt")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import pickle
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -176,10 +177,20 @@ def save_net(net: PixelPolicyNet, path: Path) -> None:
     torch.save({"config": dataclasses.asdict(net.config), "state": state}, path)
 
 
+class WeightsError(Exception):
+    """A weights file that cannot be read, or was made for another version of the net."""
+
+
 def load_net(path: Path) -> PixelPolicyNet:
-    blob = torch.load(path, map_location="cpu", weights_only=True)
-    net = PixelPolicyNet(ModelConfig(**blob["config"]))
-    net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in blob["state"].items()})
+    try:
+        blob = torch.load(path, map_location="cpu", weights_only=True)
+        net = PixelPolicyNet(ModelConfig(**blob["config"]))
+        net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in blob["state"].items()})
+    except (OSError, RuntimeError, KeyError, TypeError, pickle.UnpicklingError) as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise WeightsError(
+            f"{path}: not weights for this version of the policy ({first}); run `deskhand train`"
+        ) from None
     return net.eval()
 
 
