@@ -924,7 +924,6 @@ def bench_miniwob(
     }
     people = bench.read_humans(humans) if humans.exists() else {}
     chosen = _read_tasks(tasks)
-    runnable = chosen
     finished: dict[str, bench.TaskResult] = {}
 
     def results(pending: str) -> list[bench.TaskResult]:
@@ -937,10 +936,10 @@ def bench_miniwob(
         out.write_text(json.dumps(doc, indent=2) + "\n")
 
     with (
-        console.status(f"{len(runnable)} tasks, {jobs} at a time") as status,
+        console.status(f"{len(chosen)} tasks, {jobs} at a time") as status,
         ProcessPoolExecutor(jobs) as pool,
     ):
-        futures = {pool.submit(bench.evaluate_weights, t, path, episodes, timer): t for t in runnable}
+        futures = {pool.submit(bench.evaluate_weights, t, path, episodes, timer): t for t in chosen}
         for future in as_completed(futures):
             task = futures[future]
             finished[task] = bench.summarize(task, future.result(), people.get(task))
@@ -950,7 +949,7 @@ def bench_miniwob(
                 )
                 finished[task] = dataclasses.replace(finished[task], note=note)
             console.log(f"{task}: success {finished[task].success:.2f}")
-            status.update(f"{len(finished)}/{len(runnable)} tasks done")
+            status.update(f"{len(finished)}/{len(chosen)} tasks done")
             write(
                 bench.report(results("not finished in this run"), extra)
             )  # a stopped run still leaves figures
