@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -201,6 +202,15 @@ def test_the_packed_cache_is_rebuilt_only_when_recordings_are_newer(tmp_path: Pa
     again = load_task(tmp_path, "t")
     assert [int(k) for k in again.kinds] == [1, 2, 3]
     assert [p.name for p in episode_dirs(tmp_path, "t")] == ["0000001", "0000002", "0000003"]
+
+
+def test_a_damaged_cache_is_rebuilt_from_the_recordings(tmp_path: Path):
+    write_episode(episode_dir(tmp_path, "t", 1), frames(2, 1), UTTERANCE, [POINTER[1]], task="t")
+    cache = tmp_path / "t.npz"
+    cache.write_bytes(b"half a zip file")
+    os.utime(cache, ns=(time.time_ns() + 10**9, time.time_ns() + 10**9))  # newer than the recordings
+    assert [int(k) for k in load_task(tmp_path, "t").kinds] == [1]
+    assert load_task(tmp_path, "t").kinds.tolist() == [1]  # and the cache was rewritten whole
 
 
 def test_a_task_without_recordings_has_no_cache_to_load(tmp_path: Path):

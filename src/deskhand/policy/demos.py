@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -163,8 +164,8 @@ def load_task(demos: Path, task: str) -> Demos:
     if cache.exists() and cache.stat().st_mtime_ns >= newest:
         try:
             return load(cache)
-        except KeyError:
-            pass  # a cache from before a field was added: rebuild it
+        except (KeyError, ValueError, OSError, zipfile.BadZipFile):
+            pass  # a damaged cache, or one from before a field was added: rebuild it from the recordings
     parts = []
     for episode in episodes:
         try:
