@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -644,14 +645,15 @@ def bench_fleet_cmd(
     workdir = workdir.resolve()
     if workdir.exists() and any(workdir.iterdir()):
         fail(f"{workdir}: not empty; give a new --workdir")
-    with clear_errors(), console.status("starting") as status:
+    # Ray prints its reports of the nodes the chaos kills to stdout: keep them, and progress, on stderr
+    with clear_errors(), redirect_stdout(sys.stderr), console.status("starting") as status:
         try:
             result = bench_fleet(
                 out,
                 workdir,
                 SimConfig(cars=cars, demand=demand),
                 ChaosConfig(scripted_tasks, hosts=6, every_s=0.3, hard_share=0.3, notice_s=1.0),
-                ChaosConfig(real_tasks, hosts=2, every_s=15.0, hard_share=0.3, notice_s=10.0),
+                ChaosConfig(real_tasks, hosts=2, every_s=10.0, hard_share=0.5, notice_s=10.0),
                 _bench_progress(status),
             )
         except (FleetError, StoreError, DemoError) as e:

@@ -1,22 +1,28 @@
-"""`deskhand bench fleet`: the model's figures at full scale, and chaos counts from real local Ray runs.
+"""`deskhand bench fleet`: the model's figures at full scale, and chaos counts from a real local Ray cluster.
 
-Two chaos runs share one local Ray: scripted sessions (many, fast; drains and hard kills) and real
-refund sessions in Chromium (drains, hard kills and a grid shed). Lost and repeated work are read
-from the apps' own stores, never from the engine's bookkeeping.
+Two chaos runs share one multi-node Ray cluster on this machine (`ray.cluster_utils.Cluster`):
+- scripted sessions (many, fast) on hosts that are resources of the head node: drains with notice,
+  sessions killed by Ray, grid sheds;
+- real refund sessions in Chromium on hosts that are worker nodes of their own: drains with notice,
+  grid sheds, and nodes killed outright (raylet and every process on it) that later rejoin.
+Lost and repeated work are read from the apps' own stores, never from the engine's bookkeeping.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import ray
+from ray._private.node import Node
+from ray.cluster_utils import Cluster
 
-from deskhand.fleet.engine import Engine, EngineConfig, start_ray
+from deskhand.fleet.engine import Engine, EngineConfig, cluster_hosts
 from deskhand.fleet.ledger import ledger
 from deskhand.fleet.model import Host, Job
 from deskhand.fleet.session import ScenarioSession, ScriptSession, Session
@@ -36,8 +42,47 @@ class ChaosConfig:
     seed: int = 0
 
 
-def chaos_events(hosts: list[Host], config: ChaosConfig) -> Callable[[Engine], None]:
-    """Every `every_s`: evict a busy host (some vanish outright), bring hosts back, or shed a quarter."""
+FAST_DEATH = {"health_check_period_ms": 500, "health_check_failure_threshold": 2}
+
+
+@dataclass
+class NodeHosts:
+    """Hosts that are worker nodes of a local Ray cluster: one can be killed outright and rejoin later."""
+
+    cluster: Cluster
+    hosts: list[Host]
+    nodes: dict[str, Node] = field(default_factory=dict)
+    kills: int = 0
+
+    def revive(self, host: str) -> None:
+        if host not in self.nodes:
+            h = next(h for h in self.hosts if h.id == host)
+            labels = {"owner": h.owner, "hardware": h.hardware, "region": h.region}
+            self.nodes[host] = self.cluster.add_node(
+                num_cpus=1, resources={h.resource: float(h.slots)}, labels=labels
+            )
+
+    def kill(self, host: str) -> None:
+        """The host vanishes: its raylet and every worker on it are killed, with no notice."""
+        node = self.nodes.pop(host, None)
+        if node is not None:
+            self.cluster.remove_node(node, allow_graceful=False)
+            self.kills += 1
+
+    def alive(self) -> list[Host]:
+        """The engine's membership: these hosts as Ray reports their nodes."""
+        ids = {h.id for h in self.hosts}
+        return [h for h in cluster_hosts(self.hosts) if h.id in ids]
+
+
+def chaos_events(
+    hosts: list[Host], config: ChaosConfig, nodes: NodeHosts | None = None
+) -> Callable[[Engine], None]:
+    """Every `every_s`: evict a busy host (some vanish outright), bring hosts back, or shed a quarter.
+
+    With `nodes`, a host that vanishes is a node killed for real, and the engine learns of it only
+    from Ray's membership; without, Ray kills the host's sessions.
+    """
     rng = random.Random(config.seed)
     next_at = [0.0]
 
@@ -49,12 +94,18 @@ def chaos_events(hosts: list[Host], config: ChaosConfig) -> Callable[[Engine], N
         busy = sorted({s.host for s in engine.live.values()})
         roll = rng.random()
         if busy and roll < 0.5:
-            engine.reclaim(rng.choice(busy), hard=rng.random() < config.hard_share)
+            host, hard = rng.choice(busy), rng.random() < config.hard_share
+            if hard and nodes is not None:
+                nodes.kill(host)
+            else:
+                engine.reclaim(host, hard=hard)
         elif len(engine.live) >= 2 and roll < 0.6:
             engine.shed(0.25, hold_s=config.every_s)
         else:
-            for host in hosts:
-                engine.restore(host.id)
+            for h in hosts:
+                if nodes is not None:
+                    nodes.revive(h.id)  # Ray's membership brings it back to the engine
+                engine.restore(h.id)
 
     return chaos
 
@@ -66,6 +117,7 @@ def _run(
     hosts: list[Host],
     config: ChaosConfig,
     workdir: Path,
+    nodes: NodeHosts | None = None,
 ) -> tuple[Engine, dict[str, object]]:
     workdir.mkdir(parents=True, exist_ok=True)
     store = SqliteStore(workdir / "fleet.db")
@@ -74,7 +126,8 @@ def _run(
         session,
         hosts,
         EngineConfig(workdir, notice_s=config.notice_s, max_attempts=100, idle_timeout_s=120),
-        chaos=chaos_events(hosts, config),
+        chaos=chaos_events(hosts, config, nodes),
+        membership=None if nodes is None else nodes.alive,
     )
     summary = engine.run(Job(name, "", "", tuple(rows), tuple(hosts)))
     book = ledger(store, 100)
@@ -102,8 +155,8 @@ def scripted_chaos(config: ChaosConfig, workdir: Path) -> dict[str, object]:
     return counts
 
 
-def real_chaos(config: ChaosConfig, workdir: Path, progress: Progress) -> dict[str, object]:
-    """Refund jobs in Chromium; each task's console store must hold exactly one refund and one note."""
+def real_chaos(config: ChaosConfig, nodes: NodeHosts, workdir: Path, progress: Progress) -> dict[str, object]:
+    """Refund jobs in Chromium on worker nodes; each task's console store must hold one refund and one note."""
     from deskhand.demo import record_and_learn
     from deskhand.scenarios import refund
     from deskhand.scenarios.console import Store
@@ -111,10 +164,9 @@ def real_chaos(config: ChaosConfig, workdir: Path, progress: Progress) -> dict[s
 
     record_and_learn(refund.SCENARIO, workdir, Ocr(), progress, time_scale=0.15, seed=4)
     session = ScenarioSession("refund", str(workdir / "skill"), str(workdir / "apps"))
-    hosts = [Host(f"car{n}", f"owner{n % 2}", "hw4", "us") for n in range(config.hosts)]
     rows = [dict(refund.ROWS[n % len(refund.ROWS)]) for n in range(config.tasks)]
-    progress(f"fleet: {config.tasks} refund sessions on {config.hosts} hosts under chaos")
-    engine, counts = _run("real", session, rows, hosts, config, workdir)
+    progress(f"fleet: {config.tasks} refund sessions on {config.hosts} nodes under chaos")
+    engine, counts = _run("real", session, rows, list(nodes.hosts), config, workdir, nodes)
     refunds = notes = 0
     wrong = []
     for task in engine.store.tasks("real"):
@@ -126,6 +178,7 @@ def real_chaos(config: ChaosConfig, workdir: Path, progress: Progress) -> dict[s
         if (r, n) != (1, 1):
             wrong.append(f"task {task.id}: {r} refunds, {n} notes ({task.state})")
     counts.update(
+        nodes_killed=nodes.kills,
         refunds=refunds,
         notes=notes,
         tasks_with_other_than_one_refund_and_one_note=len(wrong),
@@ -144,22 +197,34 @@ def bench_fleet(
 ) -> dict[str, object]:
     progress(f"modelling {sim.cars:,} cars over a day")
     result: dict[str, object] = {"simulator": simulate(sim).to_dict()}
-    hosts = [Host(f"s{n}", "", slots=1 + n % 2) for n in range(scripted.hosts)]
-    hosts += [Host(f"car{n}", "") for n in range(real.hosts)]
     started = time.time()
-    start_ray(hosts, num_cpus=2)
+    progress(f"starting a local Ray cluster: a head node and {real.hosts} worker nodes")
+    head = {
+        "num_cpus": 2,
+        "resources": {f"deskhand-host-s{n}": float(1 + n % 2) for n in range(scripted.hosts)},
+        "_system_config": FAST_DEATH,
+        "include_dashboard": False,
+    }
+    cluster = Cluster(initialize_head=True, head_node_args=head)
     try:
+        ray.init(address=cluster.address, log_to_driver=False, logging_level=logging.ERROR)
+        nodes = NodeHosts(cluster, [Host(f"car{n}", f"owner{n % 2}", "hw4", "us") for n in range(real.hosts)])
+        for host in nodes.hosts:
+            nodes.revive(host.id)
+        cluster.wait_for_nodes()
         progress(f"chaos: {scripted.tasks} scripted sessions on {scripted.hosts} hosts")
         result["chaos_scripted"] = scripted_chaos(scripted, workdir / "scripted")
         if real.tasks:
-            result["chaos_real"] = real_chaos(real, workdir / "real", progress)
+            result["chaos_real"] = real_chaos(real, nodes, workdir / "real", progress)
     finally:
         ray.shutdown()
+        cluster.shutdown()
     result["chaos_wall_s"] = round(time.time() - started, 1)
     result["how"] = (
-        "one machine (2 cores), local Ray with each host a custom resource; chaos every few seconds: "
-        "reclaims with notice (drain at the next step), hosts that vanish (worker killed by Ray), grid sheds "
-        "of 25%; lost and repeated work read from each app's own store"
+        "one machine (2 cores), a local multi-node Ray cluster (ray.cluster_utils.Cluster); chaos every few "
+        "seconds: reclaims with notice (drain at the next step), grid sheds of 25%, and hosts that vanish "
+        "(scripted: the session's worker killed by Ray; real: the host's worker node killed outright, "
+        "rejoining later); lost and repeated work read from each app's own store"
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
