@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from deskhand.policy.base import KEYS, KINDS, Kind, Observation
+from deskhand.policy.base import KEYS, KINDS, Kind, Observation, PolicyAction
 from deskhand.policy.demos import Demos
 from deskhand.policy.model import (
     ModelConfig,
@@ -48,6 +48,7 @@ def test_heads_have_one_logit_per_cell_kind_key_and_character():
         torch.ones(2, 32, dtype=torch.long),
         torch.ones(2, 8, dtype=torch.long),
         torch.zeros(2, dtype=torch.long),
+        torch.tensor([0, 99]),  # steps past the last embedded one count as the last
     )
     assert out["heat"].shape == (2, (210 // 4) * (160 // 4))
     assert out["kind"].shape == (2, len(KINDS))
@@ -99,6 +100,25 @@ def test_rows_with_no_weight_are_never_learned_from():
     assert action.kind is Kind.KEY
 
 
+def test_the_policy_counts_its_actions_so_the_same_screen_can_mean_a_different_next_step():
+    """Press Enter twice, then click: the screen, utterance and last action kind never tell them apart."""
+    enter, click = KINDS.index(Kind.KEY), KINDS.index(Kind.CLICK)
+    demos = Demos(
+        frames=np.full((12, 210, 160, 3), 255, np.uint8),
+        utterances=["Press Enter twice, then click."] * 12,
+        kinds=np.array([enter, enter, click] * 4),
+        xy=np.full((12, 2), 50, np.float32),
+        keys=np.full(12, KEYS.index("<Enter>")),
+        spans=np.zeros((12, 2), np.int64),
+        steps=np.array([0, 1, 2] * 4),
+    )
+    policy = NetPolicy(train(demos, TrainConfig(max_steps=60, batch=12, threads=1), model=SMALL))
+    obs = Observation(demos.frames[0], demos.utterances[0])
+    for _ in range(2):
+        assert [policy.act(obs).kind for _ in range(3)] == [Kind.KEY, Kind.KEY, Kind.CLICK]
+        policy.reset()
+
+
 def test_weights_must_be_one_non_negative_number_per_row():
     demos = Demos(np.zeros((2, 210, 160, 3), np.uint8), ["a", "b"], np.zeros(2, np.int64),
                   np.zeros((2, 2), np.float32), np.zeros(2, np.int64), np.zeros((2, 2), np.int64),
@@ -115,3 +135,25 @@ def test_weights_of_another_net_version_are_one_clear_error(tmp_path):
     (tmp_path / "junk.pt").write_bytes(b"not a torch file")
     with pytest.raises(WeightsError, match=r"junk\.pt"):
         load_net(tmp_path / "junk.pt")
+
+
+def test_decode_skips_an_avoided_click_and_its_neighbouring_cells_for_the_next_hottest_place():
+    cfg = ModelConfig()
+    heat = torch.zeros(1, 52 * 40)
+    heat[0, grid_cell(100, 150, cfg)] = 5.0
+    heat[0, grid_cell(104, 150, cfg)] = 4.0  # the same button, one cell over
+    heat[0, grid_cell(30, 40, cfg)] = 3.0
+    out = {"kind": torch.eye(len(KINDS))[[KINDS.index(Kind.CLICK)]], "heat": heat}
+    first = decode(out, "", cfg)
+    second = decode(out, "", cfg, avoid={first})
+    assert abs(second.x - 30) <= 4 and abs(second.y - 40) <= 4
+    assert decode(out, "", cfg, avoid={PolicyAction(Kind.DBLCLICK, x=first.x, y=first.y)}) == first
+
+
+def test_the_policy_never_repeats_an_action_on_a_screen_it_left_unchanged():
+    policy = NetPolicy(PixelPolicyNet(SMALL).eval())
+    still = Observation(np.full((210, 160, 3), 255, np.uint8), 'Click "OK".')
+    tried = [policy.act(still) for _ in range(5)]
+    assert len(set(tried)) == 5
+    policy.reset()
+    assert policy.act(still) == tried[0]  # a new episode may try it again

@@ -166,12 +166,17 @@ def evaluate_weights(task: str, weights: Path, episodes: int, timer: bool = Fals
 
 
 def latency_ms(policy: Policy, calls: int = 200, clock: Callable[[], float] = time.perf_counter) -> float:
-    """Median time of one `act` on a blank screenshot, after three warm-up calls."""
+    """Median time of an episode's first `act` on a blank screenshot, after three warm-up calls.
+
+    Each call starts a new episode: one episode of hundreds of actions on a screen that never
+    changes would time the policy's search for an action it has not yet tried there instead.
+    """
     obs = Observation(np.full((210, 160, 3), 255, np.uint8), 'Click on the "Ok" button.')
     for _ in range(3):
         policy.act(obs)
     times = []
     for _ in range(calls):
+        policy.reset()
         t0 = clock()
         policy.act(obs)
         times.append(clock() - t0)

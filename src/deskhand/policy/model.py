@@ -33,6 +33,7 @@ class ModelConfig:
     word_buckets: int = 4096
     max_words: int = 32
     stride: int = 4  # heat-map cell size in pixels
+    max_step: int = 31  # steps taken so far, clipped here: counting clicks needs it
 
 
 def encode_chars(utterance: str, max_chars: int) -> np.ndarray:
@@ -97,7 +98,7 @@ def _film(x: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor) -> torch.Ten
 
 
 class PixelPolicyNet(nn.Module):
-    """(image, chars, words, previous kind) -> heat-map, kind, key, copy-start and copy-end logits."""
+    """(image, chars, words, previous kind, step) -> heat-map, kind, key, copy-start and copy-end logits."""
 
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
@@ -111,9 +112,12 @@ class PixelPolicyNet(nn.Module):
         self.where = nn.Parameter(torch.zeros(1, wide, rows // 2, cols // 2))
         self.body = nn.Sequential(_Residual(wide, 1), _Residual(wide, 2), _Residual(wide, 4))
         self.char_embed = nn.Embedding(96, d, padding_idx=0)
+        self.char_pos = nn.Embedding(config.max_chars, d)  # "the first quoted phrase", not only its letters
         self.char_conv = nn.Conv1d(d, d, 5, padding=2)
+        self.char_wide = nn.Conv1d(d, d, 5, padding=6, dilation=3)  # sees the word before a phrase
         self.word_embed = nn.EmbeddingBag(config.word_buckets, d, mode="sum", padding_idx=0)
         self.prev_embed = nn.Embedding(len(KINDS) + 1, d)  # the last action's kind; len(KINDS): none yet
+        self.step_embed = nn.Embedding(config.max_step + 1, d)
         self.film = nn.Linear(2 * d, 2 * wide)
         self.film_fine = nn.Linear(2 * d, 2 * c)
         self.up = nn.Conv2d(wide, c, 1)
@@ -125,13 +129,21 @@ class PixelPolicyNet(nn.Module):
         self.copy = nn.Linear(128, 2 * d)
 
     def forward(
-        self, image: torch.Tensor, chars: torch.Tensor, words: torch.Tensor, prev: torch.Tensor
+        self,
+        image: torch.Tensor,
+        chars: torch.Tensor,
+        words: torch.Tensor,
+        prev: torch.Tensor,
+        step: torch.Tensor,
     ) -> dict[str, torch.Tensor]:
-        """image (B, in_channels, H, W) uint8, chars (B, L), words (B, K), prev (B,) -> a dict of logits."""
-        per_char = F.relu(self.char_conv(self.char_embed(chars).transpose(1, 2))).transpose(1, 2)  # (B, L, D)
+        """image (B, in_channels, H, W) uint8, chars (B, L), words (B, K), prev and step (B,) -> logits."""
+        at = torch.arange(chars.shape[1], device=chars.device)
+        per_char = F.relu(self.char_conv((self.char_embed(chars) + self.char_pos(at)).transpose(1, 2)))
+        per_char = (per_char + F.relu(self.char_wide(per_char))).transpose(1, 2)  # (B, L, D)
         mask = (chars > 0).float().unsqueeze(-1)
         char_vec = (per_char * mask).sum(1) / mask.sum(1).clamp(min=1)  # (B, D)
-        text = torch.cat([char_vec, self.word_embed(words) + self.prev_embed(prev)], 1)  # (B, 2D)
+        history = self.prev_embed(prev) + self.step_embed(step.clamp(0, self.config.max_step))
+        text = torch.cat([char_vec, self.word_embed(words) + history], 1)  # (B, 2D)
 
         fine = self.stem(image.float() / 255.0)  # (B, c, H/4, W/4)
         coarse = self.down(fine) + self.where  # (B, wide, H/8, W/8)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import math
 import pickle
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +48,7 @@ class Batch:
     chars: torch.Tensor
     words: torch.Tensor
     prev: torch.Tensor  # the previous action's kind index; len(KINDS) at an episode's start
+    step: torch.Tensor  # actions taken so far in the episode
     kind: torch.Tensor
     cell: torch.Tensor
     key: torch.Tensor
@@ -67,6 +69,7 @@ def tensors(demos: Demos, model: ModelConfig) -> Batch:
     return Batch(
         image=torch.from_numpy(images),
         prev=torch.from_numpy(prev),
+        step=torch.from_numpy(demos.steps),
         chars=torch.from_numpy(np.stack([encode_chars(u, model.max_chars) for u in demos.utterances])),
         words=torch.from_numpy(
             np.stack([encode_words(u, model.word_buckets, model.max_words) for u in demos.utterances])
@@ -96,7 +99,7 @@ def loss_of(out: dict[str, torch.Tensor], b: Batch) -> torch.Tensor:
 
 
 def _shifted(data: Batch, idx: torch.Tensor, shift: int, model: ModelConfig, gen: torch.Generator) -> Batch:
-    """A batch translated by whole heat-map cells (white fill), labels moved with it."""
+    """A batch translated by whole heat-map cells (wrapping round at the edges), labels moved with it."""
     image, cell = data.image[idx].clone(), data.cell[idx].clone()
     cols, rows = model.width // model.stride, model.height // model.stride
     if shift >= model.stride:
@@ -112,6 +115,7 @@ def _shifted(data: Batch, idx: torch.Tensor, shift: int, model: ModelConfig, gen
         chars=data.chars[idx],
         words=data.words[idx],
         prev=data.prev[idx],
+        step=data.step[idx],
         kind=data.kind[idx],
         cell=cell,
         key=data.key[idx],
@@ -161,7 +165,7 @@ def train(
         else:
             idx = torch.multinomial(draw, size, replacement=True, generator=gen)
         batch = _shifted(data, idx, config.shift, model, gen)
-        loss = loss_of(net(batch.image, batch.chars, batch.words, batch.prev), batch)
+        loss = loss_of(net(batch.image, batch.chars, batch.words, batch.prev, batch.step), batch)
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -195,14 +199,22 @@ def load_net(path: Path) -> PixelPolicyNet:
 
 
 class NetPolicy(Policy):
-    """The trained net as a Policy: argmax of each head, typed text copied from the utterance."""
+    """The trained net as a Policy: the best action of the heads, typed text copied from the utterance.
+
+    An action already done on this very screen (to the pixel) did nothing visible, so it is not
+    done again: the next best one is tried instead, as a person would, rather than a loop to the
+    step limit.
+    """
 
     def __init__(self, net: PixelPolicyNet, max_text: int = 40) -> None:
         self.net, self.max_text = net, max_text
-        self.prev: PolicyAction | None = None
+        self.reset()
 
     def reset(self) -> None:
-        self.prev = None
+        self.prev: PolicyAction | None = None
+        self.step = 0
+        self.screen = b""
+        self.tried: set[PolicyAction] = set()
 
     def act(self, obs: Observation) -> PolicyAction:
         cfg, prev = self.net.config, self.prev
@@ -214,22 +226,59 @@ class NetPolicy(Policy):
         chars = torch.from_numpy(encode_chars(obs.utterance, cfg.max_chars))[None]
         words = torch.from_numpy(encode_words(obs.utterance, cfg.word_buckets, cfg.max_words))[None]
         with torch.inference_mode():
-            out = self.net(image, chars, words, prev_index)
-        self.prev = decode(out, obs.utterance, cfg, self.max_text)
+            out = self.net(image, chars, words, prev_index, torch.tensor([self.step]))
+        screen = hashlib.blake2b(np.ascontiguousarray(obs.screenshot).tobytes(), digest_size=16).digest()
+        if screen != self.screen:
+            self.screen, self.tried = screen, set()
+        self.prev = decode(out, obs.utterance, cfg, self.max_text, avoid=self.tried)
+        self.tried.add(self.prev)
+        self.step += 1
         return self.prev
 
 
 def decode(
-    out: dict[str, torch.Tensor], utterance: str, cfg: ModelConfig, max_text: int = 40
+    out: dict[str, torch.Tensor],
+    utterance: str,
+    cfg: ModelConfig,
+    max_text: int = 40,
+    avoid: set[PolicyAction] | frozenset[PolicyAction] = frozenset(),
 ) -> PolicyAction:
-    """The first row of the heads' logits as one action."""
-    kind = KINDS[int(out["kind"][0].argmax())]
-    if kind is Kind.TYPE:
-        start = int(out["start"][0].argmax())
-        ends = out["end"][0, start : start + max_text]
-        end = start + int(ends.argmax()) + 1
-        return PolicyAction(Kind.TYPE, text=utterance[start:end])
-    if kind is Kind.KEY:
-        return PolicyAction(Kind.KEY, key=KEYS[int(out["key"][0].argmax())])
-    x, y = cell_centre(int(out["heat"][0].argmax()), cfg)
-    return PolicyAction(kind, x=x, y=y)
+    """The first row of the heads' logits as the best action not in `avoid` (the best, if all are).
+
+    A pointer action within two heat-map cells of an avoided one of its kind counts as that one:
+    the cell next door is most likely the same button.
+    """
+    near = 2 * cfg.stride
+    best = None
+    for action in _ranked(out, utterance, cfg, max_text):
+        if not any(
+            a.kind is action.kind
+            and a.key == action.key
+            and a.text == action.text
+            and abs(a.x - action.x) <= near
+            and abs(a.y - action.y) <= near
+            for a in avoid
+        ):
+            return action
+        best = best or action
+    assert best is not None  # _ranked always yields
+    return best
+
+
+def _ranked(
+    out: dict[str, torch.Tensor], utterance: str, cfg: ModelConfig, max_text: int, cells: int = 32
+) -> Iterator[PolicyAction]:
+    """Actions best first: each kind in the kind head's order, then its `cells` hottest cells or its keys."""
+    for k in out["kind"][0].argsort(descending=True).tolist():
+        kind = KINDS[k]
+        if kind is Kind.TYPE:
+            start = int(out["start"][0].argmax())
+            ends = out["end"][0, start : start + max_text]
+            yield PolicyAction(Kind.TYPE, text=utterance[start : start + int(ends.argmax()) + 1])
+        elif kind is Kind.KEY:
+            for key in out["key"][0].argsort(descending=True).tolist():
+                yield PolicyAction(Kind.KEY, key=KEYS[key])
+        else:
+            for cell in out["heat"][0].argsort(descending=True)[:cells].tolist():
+                x, y = cell_centre(cell, cfg)
+                yield PolicyAction(kind, x=x, y=y)
