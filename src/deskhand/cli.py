@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, redirect_stdout
@@ -183,18 +185,21 @@ def record(
             desktop = AttachedDesktop(display) if display else XvfbDesktop(*parse_size(size or "1920x1080"))
         except ValueError as e:
             fail(str(e))
-        with desktop:
-            launched = desktop.launch(app_cmd) if app_cmd else None
-            recorder = Recorder(desktop, out, config, [app_cmd] if app_cmd else [], sop_text)
-            try:
-                recorder.start()
-            except RecordingError as e:
-                fail(str(e))
-            console.print(f"recording [bold]{desktop.display}[/]; stop with Ctrl+C or {stop_hotkey}")
-            why = _record_until(recorder, launched)
-            with console.status("writing the recording"):
-                path = recorder.stop()
-            stats = recorder.stats()
+        try:
+            with desktop, _ctrl_c() as interrupted:
+                launched = desktop.launch(app_cmd) if app_cmd else None
+                recorder = Recorder(desktop, out, config, [app_cmd] if app_cmd else [], sop_text)
+                try:
+                    recorder.start()
+                except RecordingError as e:
+                    fail(str(e))
+                console.print(f"recording [bold]{desktop.display}[/]; stop with Ctrl+C or {stop_hotkey}")
+                why = _record_until(recorder, launched, interrupted)
+                with console.status("writing the recording"):
+                    path = recorder.stop()
+                stats = recorder.stats()
+        except KeyboardInterrupt:
+            fail(f"stopped by a second Ctrl+C before the recording was written: {out} is incomplete")
         console.print(
             f"stopped ({why}): {stats.events} events, {stats.frames} frames, "
             f"{stats.bytes / 1e6:.1f} MB in {stats.elapsed_s:.1f} s -> {path}"
@@ -208,21 +213,41 @@ def _read_text(path: Path) -> str:
         fail(f"cannot read {path}: {e}")
 
 
-def _record_until(recorder: Recorder, app_proc: App | None) -> str:
-    """Show a live status line until Ctrl+C, the stop hotkey, or the app exiting; say which."""
+@contextmanager
+def _ctrl_c() -> Iterator[threading.Event]:
+    """Ctrl+C sets an event instead of raising wherever the main thread happens to be.
+
+    A KeyboardInterrupt raised inside a lock's `with` (the status line's, say) can leave the lock
+    held and the recording never written; an event is looked at only where it is safe to stop.
+    A second Ctrl+C interrupts at once.
+    """
+    pressed = threading.Event()
+
+    def on_ctrl_c(*_: object) -> None:
+        if pressed.is_set():  # pressed again: the person wants out now
+            raise KeyboardInterrupt
+        pressed.set()
+
+    previous = signal.signal(signal.SIGINT, on_ctrl_c)
     try:
-        with console.status("") as status:
-            while True:
-                if recorder.stop_requested.wait(0.5):
-                    return "stop hotkey"
-                if app_proc is not None and not app_proc.running:
-                    return "app exited"
-                s = recorder.stats()
-                status.update(
-                    f"recording {s.elapsed_s:6.1f} s | {s.events} events | {s.frames} frames | {s.bytes / 1e6:.1f} MB"
-                )
-    except KeyboardInterrupt:
-        return "Ctrl+C"
+        yield pressed
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _record_until(recorder: Recorder, app_proc: App | None, interrupted: threading.Event) -> str:
+    """Show a live status line until Ctrl+C, the stop hotkey, or the app exiting; say which."""
+    with console.status("") as status:
+        while not interrupted.is_set():
+            if recorder.stop_requested.wait(0.2):
+                return "stop hotkey"
+            if app_proc is not None and not app_proc.running:
+                return "app exited"
+            s = recorder.stats()
+            status.update(
+                f"recording {s.elapsed_s:6.1f} s | {s.events} events | {s.frames} frames | {s.bytes / 1e6:.1f} MB"
+            )
+    return "Ctrl+C"
 
 
 @app.command()

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from deskhand.cli import _ctrl_c
 from deskhand.desktop import AttachedDesktop
 from deskhand.desktop.action import Click, TypeText
 from deskhand.record.format import Recording
@@ -82,3 +83,16 @@ def test_record_refuses_a_directory_with_files_in_it(tmp_path):
     )
     assert result.returncode == 2 and "not empty" in result.stderr and "Traceback" not in result.stderr
     assert (out / "keep.txt").read_text() == "mine"
+
+
+def test_ctrl_c_while_recording_only_asks_to_stop_and_a_second_one_interrupts_at_once():
+    """A KeyboardInterrupt raised anywhere (inside a lock, say) could leave the recording unwritten."""
+    before = signal.getsignal(signal.SIGINT)
+    with _ctrl_c() as pressed:
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.05)  # the handler runs in the main thread between bytecodes
+        assert pressed.is_set()
+        with pytest.raises(KeyboardInterrupt):
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)
+    assert signal.getsignal(signal.SIGINT) is before
