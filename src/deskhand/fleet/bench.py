@@ -17,9 +17,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import ray
-from ray._private.node import Node
 from ray.cluster_utils import Cluster
 
 from deskhand.fleet.engine import Engine, EngineConfig, cluster_hosts
@@ -28,6 +28,9 @@ from deskhand.fleet.model import Host, Job, Task, TaskState
 from deskhand.fleet.session import ScenarioSession, ScriptSession, Session
 from deskhand.fleet.simulate import SimConfig, simulate
 from deskhand.fleet.store import SqliteStore
+
+if TYPE_CHECKING:
+    from ray._private.node import Node  # what Cluster.add_node returns
 
 Progress = Callable[[str], None]
 
