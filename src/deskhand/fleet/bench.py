@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import ray
 from ray.cluster_utils import Cluster
 
-from deskhand.fleet.engine import Engine, EngineConfig, cluster_hosts
+from deskhand.fleet.engine import Engine, EngineConfig, FleetError, cluster_hosts
 from deskhand.fleet.ledger import ledger
 from deskhand.fleet.model import Host, Job, Task, TaskState
 from deskhand.fleet.session import ScenarioSession, ScriptSession, Session
@@ -235,7 +235,10 @@ def bench_fleet(
         "_system_config": FAST_DEATH,
         "include_dashboard": False,
     }
-    cluster = Cluster(initialize_head=True, head_node_args=head)
+    try:
+        cluster = Cluster(initialize_head=True, head_node_args=head)
+    except Exception as e:  # Ray's start-up raises several kinds; the person needs one line
+        raise FleetError(f"could not start a local Ray cluster: {str(e).strip()[:300]}") from None
     try:
         ray.init(address=cluster.address, log_to_driver=False, logging_level=logging.ERROR)
         nodes = NodeHosts(cluster, [Host(f"car{n}", f"owner{n % 2}", "hw4", "us") for n in range(real.hosts)])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import math
 import pickle
 import time
@@ -213,7 +212,7 @@ class NetPolicy(Policy):
     def reset(self) -> None:
         self.prev: PolicyAction | None = None
         self.step = 0
-        self.screen = b""
+        self.screen: np.ndarray | None = None
         self.tried: set[PolicyAction] = set()
 
     def act(self, obs: Observation) -> PolicyAction:
@@ -227,9 +226,8 @@ class NetPolicy(Policy):
         words = torch.from_numpy(encode_words(obs.utterance, cfg.word_buckets, cfg.max_words))[None]
         with torch.inference_mode():
             out = self.net(image, chars, words, prev_index, torch.tensor([self.step]))
-        screen = hashlib.blake2b(np.ascontiguousarray(obs.screenshot).tobytes(), digest_size=16).digest()
-        if screen != self.screen:
-            self.screen, self.tried = screen, set()
+        if self.screen is None or not np.array_equal(obs.screenshot, self.screen):
+            self.screen, self.tried = obs.screenshot.copy(), set()
         self.prev = decode(out, obs.utterance, cfg, self.max_text, avoid=self.tried)
         self.tried.add(self.prev)
         self.step += 1
