@@ -4,11 +4,13 @@ Writes bench/results/record.json. A scripted human in a separate process types i
 Mousepad the whole time, so the screen and the input stream are busy as with a person;
 this process runs only the recorder, so its CPU time is the recorder's own.
 - cpu_cores = recorder CPU seconds / wall seconds (1.0 = one core busy)
-- memory: peak RSS, and RSS drift = mean of the last quarter of samples minus the first
-  quarter's (flat memory means drift near 0).
+- memory: peak RSS; RSS drift = mean of the last quarter of samples minus the first
+  quarter's; drift after warm-up = last quarter minus second quarter, since the encoder
+  fills its look-ahead buffers in the first seconds (flat memory means drift near 0);
+  and RSS every 10 s, to show the curve itself.
 Goals, not tests: <= 1 core at 1080p / 10 fps, and memory flat over time.
 
-Run: python bench/record.py [--minutes-1080p 5] [--minutes-5k 1]
+Run: python bench/record.py [--minutes-1080p 5] [--minutes-5k 3]
 """
 
 from __future__ import annotations
@@ -55,6 +57,10 @@ def cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values)
+
+
 def bench(width: int, height: int, seconds: float, fps: float) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as tmp, XvfbDesktop(width, height) as desktop:
         desktop.launch(["mousepad"], env=mousepad_env(Path(tmp) / "home"))
@@ -86,7 +92,11 @@ def bench(width: int, height: int, seconds: float, fps: float) -> dict[str, obje
         "recording_mb": round(stats.bytes / 1e6, 2),
         "cpu_cores": round(cpu / wall, 3),
         "rss_peak_mb": round(max(samples), 1),
-        "rss_drift_mb": round(sum(samples[-quarter:]) / quarter - sum(samples[:quarter]) / quarter, 1),
+        "rss_drift_mb": round(_mean(samples[-quarter:]) - _mean(samples[:quarter]), 1),
+        "rss_drift_after_warmup_mb": round(
+            _mean(samples[-quarter:]) - _mean(samples[quarter : 2 * quarter]), 1
+        ),
+        "rss_mb_every_10s": [round(s) for s in samples[::10]],
     }
 
 
@@ -95,7 +105,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--minutes-1080p", type=float, default=5.0)
-    parser.add_argument("--minutes-5k", type=float, default=1.0)
+    parser.add_argument("--minutes-5k", type=float, default=3.0)
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     rows = [
