@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from deskhand.run.runner import _changed_anywhere, _distance, _whole_screen_changed
+from deskhand.run.runner import _changed_anywhere, _distance, _reads_as, _whole_screen_changed
 
 
 def _screen() -> np.ndarray:
@@ -41,3 +41,15 @@ def test_a_caret_moving_is_a_change_anywhere_but_no_change_is_not() -> None:
     after[100:120, 300:301] = 0
     assert _changed_anywhere(_screen(), after, threshold=24)
     assert not _changed_anywhere(_screen(), _screen(), threshold=24)
+
+
+def test_noise_below_the_threshold_is_no_change_anywhere() -> None:
+    after = _screen() + np.uint8(10)  # compression noise or a faint fade over every pixel
+    assert not _changed_anywhere(_screen(), after, threshold=24)
+
+
+def test_text_read_back_allows_a_misread_letter_but_not_scattered_letters() -> None:
+    assert _reads_as("DearBobNg", "xxDearBobNgxx")
+    assert _reads_as("customeremail", "custorneremail")  # OCR read m as rn
+    assert not _reads_as("DearBobNg", "Dear")  # only the head landed
+    assert not _reads_as("refund42", "r1e2f3u4n5d6")  # every letter, none in order with its neighbours

@@ -22,7 +22,7 @@ from deskhand.learn.skill import Skill, SkillError, Step
 from deskhand.run.checkpoint import Checkpoint
 from deskhand.run.locate import LocateConfig, Located, Miss, best_candidate, by_template, by_text
 from deskhand.run.report import Escalated, RunResult, StepReport, write_escalation
-from deskhand.vision.change import change_boxes
+from deskhand.vision.change import change_boxes, changed_mask
 from deskhand.vision.ocr import Ocr, letters
 from deskhand.vision.template import MatchConfig, find
 
@@ -58,13 +58,25 @@ class _Retry(Exception):
 
 def _whole_screen_changed(before: np.ndarray, after: np.ndarray, threshold: int, min_area: int = 0) -> bool:
     """Anything changed that is more than a blinking caret, and over at least `min_area` pixels."""
+    if np.array_equal(before, after):  # the common case while polling, and 15x cheaper at 5K
+        return False
     boxes = [b for b in change_boxes(before, after, threshold=threshold, min_pixels=20) if b[2] > 3]
     return bool(boxes) and sum(w * h for _, _, w, h in boxes) >= min_area
 
 
 def _changed_anywhere(before: np.ndarray, after: np.ndarray, threshold: int, min_pixels: int = 12) -> bool:
     """Any change at all, a caret's included."""
-    return int((np.abs(after.astype(np.int16) - before).max(axis=2) > threshold).sum()) >= min_pixels
+    if np.array_equal(before, after):
+        return False
+    return bool(np.count_nonzero(changed_mask(before, after, threshold)) >= min_pixels)
+
+
+def _reads_as(wanted: str, seen: str) -> bool:
+    """OCR misreads a letter here and there; letters scattered over the changes are not the text."""
+    matcher = SequenceMatcher(None, wanted, seen, autojunk=False)
+    common = matcher.find_longest_match().size
+    matched = sum(block.size for block in matcher.get_matching_blocks())
+    return wanted in seen or (matched >= 0.8 * len(wanted) and common >= 0.5 * len(wanted))
 
 
 def _distance(box: tuple[int, int, int, int], point: tuple[int, int]) -> float:
@@ -202,6 +214,7 @@ class Runner:
         wait_s = locate_s = 0.0
         method, score = "", 0.0
         point: tuple[int, int] | None
+        frame: Frame | None
         if step.target is not None:
             located, frame, wait_s, locate_s = self._wait_for_target(step)
             x, y = located.point
@@ -209,8 +222,12 @@ class Runner:
             at = step.target.at
             self._offsets[step.target.app] = (x - at[0] * self.ratio, y - at[1] * self.ratio)
             self._last_point = point = located.point
-        else:
-            frame = self.desktop.screenshot()
+        else:  # the screen before acting, unless nothing will be compared with it (50 ms at 5K)
+            frame = (
+                self.desktop.screenshot()
+                if step.effect.expected or isinstance(step.action, TypeText)
+                else None
+            )
             point = self._last_point
         if not step.idempotent and self.checkpoint_path:
             self._save(replace(self._checkpoint, pending=step.index))
@@ -227,10 +244,10 @@ class Runner:
         verify_s = self._verify(step, point, frame)
         check_s = 0.0
         secret = isinstance(step.action, TypeText) and step.action.secret  # never read back, never traced
-        if isinstance(action, TypeText) and not secret:
+        if isinstance(action, TypeText) and not secret and frame is not None:
             region = self._effect_region(step, point)
             near = (region.x + region.width // 2, region.y + region.height // 2) if region else point
-            settle_s, check_s = self._verify_typed(step, action.text, frame, near)
+            settle_s, check_s = self._verify_typed(step, action.text, frame, near, self._text_band(region))
             verify_s += settle_s
         self._trace(step)
         return StepReport(
@@ -343,9 +360,9 @@ class Runner:
         x1, y1 = min(sw, point[0] + dx + w + m), min(sh, point[1] + dy + h + m)
         return Region(x0, y0, x1 - x0, y1 - y0) if x1 > x0 and y1 > y0 else None
 
-    def _verify(self, step: Step, point: tuple[int, int] | None, before: Frame) -> float:
+    def _verify(self, step: Step, point: tuple[int, int] | None, before: Frame | None) -> float:
         """Seconds until the expected effect showed, and settled if it was a new screen; _Retry if nothing changed."""
-        if not step.effect.expected:
+        if not step.effect.expected or before is None:
             return 0.0
         t0 = self.clock()
         self._wait_for_effect(step, point, before)
@@ -373,8 +390,23 @@ class Runner:
         )
         return self.clock() - t0
 
+    def _text_band(self, region: Region | None) -> Region | None:
+        """The rows where typed text should show: the recorded effect's, a little taller, and as
+        wide as the screen, since this run's value can be longer than the recorded one."""
+        if region is None:
+            return None
+        m = round(self.config.effect_margin * self.ratio)
+        sh = self.desktop.size[1]
+        y0, y1 = max(0, region.y - m), min(sh, region.y + region.height + m)
+        return Region(0, y0, self.desktop.size[0], y1 - y0)
+
     def _verify_typed(
-        self, step: Step, text: str, before: Frame, near: tuple[int, int] | None = None
+        self,
+        step: Step,
+        text: str,
+        before: Frame,
+        near: tuple[int, int] | None = None,
+        band: Region | None = None,
     ) -> tuple[float, float]:
         """Read the typed text back where the screen changed: keys sent before an app was ready are lost.
 
@@ -389,19 +421,25 @@ class Runner:
         t0 = self.clock()
         deadline = t0 + self.config.effect_timeout
         reading = 0.0
+        if band is not None:  # first the rows where it should be: a 5K screen costs 50 ms a look
+            after = self.desktop.wait_until_stable(band, quiet=0.03, timeout=self.config.effect_timeout)
+            t_read = self.clock()
+            shown = before.pixels[band.y : band.y + band.height, band.x : band.x + band.width]
+            in_band = (near[0] - band.x, near[1] - band.y) if near else None
+            _, seen = self._read_changes(shown, after.pixels, wanted, in_band)
+            reading += self.clock() - t_read
+            if _reads_as(wanted, seen):
+                return self.clock() - t0 - reading, reading
         while True:  # a slow app draws late: look again until the text shows or time is up
             after = self.desktop.wait_until_stable(quiet=0.03, timeout=self.config.effect_timeout)
             t_read = self.clock()
-            boxes, seen = self._read_changes(before, after, wanted, near)
+            boxes, seen = self._read_changes(before.pixels, after.pixels, wanted, near)
             reading += self.clock() - t_read
-            matcher = SequenceMatcher(None, wanted, seen, autojunk=False)
-            common = matcher.find_longest_match().size
-            matched = sum(block.size for block in matcher.get_matching_blocks())
-            # OCR misreads a letter here and there; letters scattered over the changes are not the text
-            if wanted in seen or (matched >= 0.8 * len(wanted) and common >= 0.5 * len(wanted)):
+            if _reads_as(wanted, seen):
                 return self.clock() - t0 - reading, reading
             if self.clock() >= deadline:
                 break
+        common = SequenceMatcher(None, wanted, seen, autojunk=False).find_longest_match().size
         reason = (
             f"step {step.index} ({step.note}): typed {len(text)} characters but the screen shows {seen!r}"
         )
@@ -412,7 +450,7 @@ class Runner:
         raise Escalation(reason + "; typing again could duplicate what did land", after, read)
 
     def _read_changes(
-        self, before: Frame, after: Frame, wanted: str, near: tuple[int, int] | None = None
+        self, before: np.ndarray, after: np.ndarray, wanted: str, near: tuple[int, int] | None = None
     ) -> tuple[list[tuple[int, int, int, int]], str]:
         """Letters and digits OCR reads where `after` differs from `before`: nearest `near` first,
         else in reading order.
@@ -421,19 +459,15 @@ class Runner:
         text twice (cell and formula bar) and its title and status bar change too.
         """
         gap = round(24 * self.ratio)  # a space between words is wider on a HiDPI screen
-        changed = change_boxes(
-            before.pixels, after.pixels, threshold=self.config.change_threshold, merge_gap=gap
-        )
+        changed = change_boxes(before, after, threshold=self.config.change_threshold, merge_gap=gap)
         boxes = sorted((b for b in changed if b[2] > 3), key=lambda b: (b[1], b[0]))
         if near is not None:
             boxes.sort(key=lambda b: _distance(b, near))
         boxes = boxes[:6]
         seen, pad = "", round(6 * self.ratio)
-        h, w = after.pixels.shape[:2]
+        h, w = after.shape[:2]
         for x, y, bw, bh in boxes:
-            crop = after.pixels[
-                max(0, y - pad) : min(h, y + bh + pad), max(0, x - pad) : min(w, x + bw + pad)
-            ]
+            crop = after[max(0, y - pad) : min(h, y + bh + pad), max(0, x - pad) : min(w, x + bw + pad)]
             read = "".join(letters(b.text) for b in self.ocr.read(crop))
             if wanted in read:
                 return boxes, read
@@ -464,7 +498,7 @@ class Runner:
         min_area = self._new_screen_area() if step.effect.whole_screen else 0
         t0 = self.clock()
         deadline = t0 + self.config.effect_timeout
-        next_full = t0
+        next_full = t0 if region is None else t0 + 0.2  # the whole screen only if the region stays still
         while True:
             if region is not None:
                 now = self.desktop.screenshot(region)
