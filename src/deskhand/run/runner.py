@@ -214,7 +214,7 @@ class Runner:
         wait_s = locate_s = 0.0
         method, score = "", 0.0
         point: tuple[int, int] | None
-        frame: Frame | None
+        frame: Frame | None = None
         if step.target is not None:
             located, frame, wait_s, locate_s = self._wait_for_target(step)
             x, y = located.point
@@ -222,18 +222,15 @@ class Runner:
             at = step.target.at
             self._offsets[step.target.app] = (x - at[0] * self.ratio, y - at[1] * self.ratio)
             self._last_point = point = located.point
-        else:  # the screen before acting, unless nothing will be compared with it (50 ms at 5K)
-            frame = (
-                self.desktop.screenshot()
-                if step.effect.expected or isinstance(step.action, TypeText)
-                else None
-            )
+        else:
             point = self._last_point
         if not step.idempotent and self.checkpoint_path:
             self._save(replace(self._checkpoint, pending=step.index))
         action = self._bind(step, point)
         if isinstance(action, TypeText) and point is not None:
             wait_s += self._field_ready(point)
+        if frame is None and (step.effect.expected or isinstance(action, TypeText)):
+            frame = self.desktop.screenshot()  # as it is now, once the field has settled; 50 ms at 5K
         t_act = self.clock()
         if redo and isinstance(action, TypeText):
             self.desktop.perform(KeyPress("ctrl+a"))  # typing again replaces, never appends
