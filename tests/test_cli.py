@@ -1,4 +1,9 @@
 import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import cv2
 import pytest
@@ -50,3 +55,53 @@ def test_desktop_says_which_app_is_missing():
     result = runner.invoke(app, ["desktop", "--size", "640x480", "--app", "no-such-app"])
     assert result.exit_code == 2
     assert "no-such-app" in result.output and "Traceback" not in result.output
+
+
+def _descendants(pid: int) -> set[int]:
+    found, todo = set(), [pid]
+    while todo:
+        children = Path(f"/proc/{todo.pop()}/task")
+        for task in children.glob("*/children") if children.exists() else []:
+            for child in task.read_text().split():
+                found.add(int(child))
+                todo.append(int(child))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "State:\tZ" not in status  # a zombie has exited; only its exit code is left
+
+
+@pytest.mark.x11
+def test_sigterm_closes_the_desktop_and_apps_a_command_started():
+    command = [
+        sys.executable,
+        "-m",
+        "deskhand.cli",
+        "desktop",
+        "--size",
+        "640x480",
+        "--app",
+        "mousepad",
+        "--hold",
+    ]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline() for _ in range(3)]
+        assert "holding" in lines[-1], lines
+        started = _descendants(proc.pid)
+        assert len(started) >= 3, started  # Xvfb, the window manager, Mousepad
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=20)
+    finally:
+        proc.kill()
+    deadline = time.monotonic() + 5
+    while (left := {p for p in started if _alive(p)}) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not left, f"still running after SIGTERM: {left}"
+    assert proc.returncode == 128 + signal.SIGTERM

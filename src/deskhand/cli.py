@@ -65,6 +65,13 @@ def main(
     ] = False,
 ) -> None:
     """deskhand: a human emulator. It sees only pixels and acts only through keyboard and mouse."""
+    signal.signal(signal.SIGTERM, _unwind)
+
+
+def _unwind(*_: object) -> None:
+    """SIGTERM (a host reclaimed, a job cancelled) unwinds like an exception, so the desktops
+    and apps a command started are closed rather than left running."""
+    raise SystemExit(128 + signal.SIGTERM)
 
 
 @app.command()
@@ -215,7 +222,7 @@ def _read_text(path: Path) -> str:
 
 @contextmanager
 def _ctrl_c() -> Iterator[threading.Event]:
-    """Ctrl+C sets an event instead of raising wherever the main thread happens to be.
+    """Ctrl+C (or SIGTERM) sets an event instead of raising wherever the main thread happens to be.
 
     A KeyboardInterrupt raised inside a lock's `with` (the status line's, say) can leave the lock
     held and the recording never written; an event is looked at only where it is safe to stop.
@@ -228,11 +235,12 @@ def _ctrl_c() -> Iterator[threading.Event]:
             raise KeyboardInterrupt
         pressed.set()
 
-    previous = signal.signal(signal.SIGINT, on_ctrl_c)
+    previous = {sig: signal.signal(sig, on_ctrl_c) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield pressed
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _record_until(recorder: Recorder, app_proc: App | None, interrupted: threading.Event) -> str:
@@ -247,7 +255,7 @@ def _record_until(recorder: Recorder, app_proc: App | None, interrupted: threadi
             status.update(
                 f"recording {s.elapsed_s:6.1f} s | {s.events} events | {s.frames} frames | {s.bytes / 1e6:.1f} MB"
             )
-    return "Ctrl+C"
+    return "Ctrl+C or SIGTERM"
 
 
 @app.command()

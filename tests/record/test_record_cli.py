@@ -42,7 +42,7 @@ def _start(out: Path, tmp_path: Path, *extra: str) -> tuple[subprocess.Popen[str
     return proc, match.group(1)
 
 
-@pytest.mark.parametrize("stop", ["hotkey", "ctrl+c", "app exits"])
+@pytest.mark.parametrize("stop", ["hotkey", "ctrl+c", "sigterm", "app exits"])
 def test_record_command_writes_a_recording_however_it_is_stopped(tmp_path, stop):
     out = tmp_path / "rec"
     proc, display = _start(out, tmp_path, "--app", "mousepad")
@@ -58,6 +58,8 @@ def test_record_command_writes_a_recording_however_it_is_stopped(tmp_path, stop)
             human.press("ctrl+alt+End", record=False)
         elif stop == "ctrl+c":
             proc.send_signal(signal.SIGINT)
+        elif stop == "sigterm":
+            proc.send_signal(signal.SIGTERM)
         else:
             human.press("ctrl+q", record=False)  # Mousepad asks to save: answer "Don't Save"
             desktop.wait_for_window("Save")
@@ -66,7 +68,8 @@ def test_record_command_writes_a_recording_however_it_is_stopped(tmp_path, stop)
     finally:
         proc.kill()
     assert proc.returncode == 0, output
-    assert {"hotkey": "stop hotkey", "ctrl+c": "Ctrl+C", "app exits": "app exited"}[stop] in output
+    said = {"hotkey": "stop hotkey", "ctrl+c": "Ctrl+C", "sigterm": "SIGTERM", "app exits": "app exited"}
+    assert said[stop] in output
     actions = [a.action for a in Recording.open(out).actions]
     assert actions[:2] == [Click(window.x + 200, window.y + 200), TypeText("hello")]
 
