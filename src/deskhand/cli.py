@@ -822,6 +822,16 @@ def train(
         ),
     ] = MINIWOB_DEMOS,
     episodes: Annotated[int, typer.Option("--episodes", help="Expert episodes per task.")] = 200,
+    min_rows: Annotated[
+        int,
+        typer.Option(
+            "--min-rows",
+            help="More episodes for a task with fewer rows than this (short episodes need more layouts).",
+        ),
+    ] = 1500,
+    max_episodes: Annotated[
+        int, typer.Option("--max-episodes", help="The most episodes --min-rows may ask for.")
+    ] = 1000,
     minutes: Annotated[
         float, typer.Option("--minutes", help="Training time budget, after the inputs are prepared.")
     ] = 25.0,
@@ -856,11 +866,22 @@ def train(
                 status.update(f"demonstrations: {task}")
                 _, s = demo_io.collect(task, EXPERTS[task], range(1, episodes + 1), out=demos)
                 stats[task] = {"expert_success": s.successes / max(s.episodes, 1), "rows": s.rows}
-            if episode_dirs(demos, task):  # an expert with no success leaves no recordings
-                try:
-                    parts.append(demo_io.load_task(demos, task))
-                except RecordingError as e:
-                    fail(str(e))
+            recorded = episode_dirs(demos, task)
+            if not recorded:  # an expert with no success leaves no recordings
+                continue
+            try:
+                part = demo_io.load_task(demos, task)
+                more = demo_io.more_seeds(
+                    int(recorded[-1].name), len(recorded), len(part), min_rows, max_episodes
+                )
+                if more:
+                    status.update(f"demonstrations: {len(more)} more of {task}")
+                    _, s = demo_io.collect(task, EXPERTS[task], more, out=demos)
+                    stats[task] = {"expert_success": s.successes / max(s.episodes, 1), "rows": s.rows}
+                    part = demo_io.load_task(demos, task)
+            except RecordingError as e:
+                fail(str(e))
+            parts.append(part)
         data = demo_io.concat(parts)
         status.update(f"preparing {len(data)} rows, then training for {minutes} min")
         losses: list[float] = []

@@ -116,6 +116,29 @@ def collect(
     return _pack(rows), CollectStats(task, episodes, successes, len(rows))
 
 
+def more_seeds(last_seed: int, episodes: int, rows: int, min_rows: int, max_episodes: int) -> range:
+    """The training seeds to record next, after seeds 1..`last_seed` gave `episodes` recordings and `rows` rows.
+
+    Seeds up to `max_episodes` are added while a task has fewer than `min_rows` rows: a task of
+    one click an episode needs many more layouts than a long one to learn from, or the policy
+    learns the layouts it saw. The count is estimated from the rows per recording so far.
+
+    >>> more_seeds(200, 200, 200, 1000, 1000)  # one row an episode: 800 more
+    range(201, 1001)
+    >>> more_seeds(200, 200, 400, 1000, 1000)  # two rows an episode: 300 more
+    range(201, 501)
+    >>> more_seeds(200, 200, 4000, 1000, 1000)  # enough already
+    range(201, 201)
+    >>> more_seeds(200, 0, 0, 1000, 1000)  # an expert that never succeeds: no more
+    range(201, 201)
+    """
+    first = last_seed + 1
+    if rows >= min_rows or episodes == 0:
+        return range(first, first)
+    wanted = -(-(min_rows - rows) * episodes // rows)  # ceil((min_rows - rows) / rows per episode)
+    return range(first, min(first + wanted, max_episodes + 1, TRAIN_SEED_LIMIT))
+
+
 def _recordable(action: PolicyAction | None) -> PolicyAction | None:
     """The action as a recording holds it; None (the episode fails) if no recording can hold it."""
     try:
