@@ -131,9 +131,11 @@ def more_seeds(last_seed: int, episodes: int, rows: int, min_rows: int, max_epis
     range(201, 201)
     >>> more_seeds(200, 0, 0, 1000, 1000)  # an expert that never succeeds: no more
     range(201, 201)
+    >>> more_seeds(900, 900, 900, 1500, 1000)  # no further than --max-episodes
+    range(901, 1001)
     """
     first = last_seed + 1
-    if rows >= min_rows or episodes == 0:
+    if rows >= min_rows or episodes == 0 or rows == 0:
         return range(first, first)
     wanted = -(-(min_rows - rows) * episodes // rows)  # ceil((min_rows - rows) / rows per episode)
     return range(first, min(first + wanted, max_episodes + 1, TRAIN_SEED_LIMIT))
