@@ -57,6 +57,15 @@ def test_desktop_says_which_app_is_missing():
     assert "no-such-app" in result.output and "Traceback" not in result.output
 
 
+def test_train_names_a_folder_among_the_demonstrations_that_is_not_an_episode(tmp_path):
+    (tmp_path / "click-button" / "notes").mkdir(parents=True)
+    (tmp_path / "tasks.txt").write_text("click-button\n")
+    result = runner.invoke(app, ["train", "--tasks", str(tmp_path / "tasks.txt"), "--demos", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "notes: not an episode recording" in result.output
+    assert (tmp_path / "click-button" / "notes").is_dir()  # nothing of the person's is touched
+
+
 def _descendants(pid: int) -> set[int]:
     found, todo = set(), [pid]
     while todo:

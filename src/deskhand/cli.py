@@ -869,6 +869,8 @@ def train(
             recorded = episode_dirs(demos, task)
             if not recorded:  # an expert with no success leaves no recordings
                 continue
+            if not recorded[-1].name.isdigit():
+                fail(f"{recorded[-1]}: not an episode recording (those are named by their seed)")
             try:
                 part = demo_io.load_task(demos, task)
                 more = demo_io.more_seeds(
