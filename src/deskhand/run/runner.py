@@ -22,7 +22,7 @@ from deskhand.learn.skill import Skill, SkillError, Step
 from deskhand.run.checkpoint import Checkpoint
 from deskhand.run.locate import LocateConfig, Located, Miss, best_candidate, by_template, by_text
 from deskhand.run.report import Escalated, RunResult, StepReport, write_escalation
-from deskhand.vision.change import change_boxes, changed_mask
+from deskhand.vision.change import change_box, change_boxes
 from deskhand.vision.ocr import Ocr, letters
 from deskhand.vision.template import MatchConfig, find
 
@@ -58,17 +58,13 @@ class _Retry(Exception):
 
 def _whole_screen_changed(before: np.ndarray, after: np.ndarray, threshold: int, min_area: int = 0) -> bool:
     """Anything changed that is more than a blinking caret, and over at least `min_area` pixels."""
-    if np.array_equal(before, after):  # the common case while polling, and 15x cheaper at 5K
-        return False
     boxes = [b for b in change_boxes(before, after, threshold=threshold, min_pixels=20) if b[2] > 3]
     return bool(boxes) and sum(w * h for _, _, w, h in boxes) >= min_area
 
 
 def _changed_anywhere(before: np.ndarray, after: np.ndarray, threshold: int, min_pixels: int = 12) -> bool:
     """Any change at all, a caret's included."""
-    if np.array_equal(before, after):
-        return False
-    return bool(np.count_nonzero(changed_mask(before, after, threshold)) >= min_pixels)
+    return change_box(before, after, threshold=threshold, min_pixels=min_pixels) is not None
 
 
 def _reads_as(wanted: str, seen: str) -> bool:

@@ -37,6 +37,8 @@ def changed_mask(before: np.ndarray, after: np.ndarray, threshold: int = 24) -> 
 
 def change_box(before: np.ndarray, after: np.ndarray, threshold: int = 24, min_pixels: int = 4) -> Box | None:
     """Bounding box of all changed pixels; None when fewer than `min_pixels` changed."""
+    if np.array_equal(before, after):  # the common case when polling: 9 ms at 5K against 45 for the mask
+        return None
     mask = changed_mask(before, after, threshold)
     if np.count_nonzero(mask) < min_pixels:
         return None
@@ -53,6 +55,8 @@ def change_boxes(
     and its shadow); an area needs `min_pixels` changed pixels. Each box is tight around the
     area's changed pixels.
     """
+    if np.array_equal(before, after):
+        return []
     mask = changed_mask(before, after, threshold)
     if np.count_nonzero(mask) < min_pixels:
         return []
