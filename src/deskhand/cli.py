@@ -853,7 +853,7 @@ def train(
     from deskhand.policy.experts import EXPERTS
     from deskhand.policy.model import parameter_count
     from deskhand.policy.recordings import episode_dirs
-    from deskhand.policy.train import TrainConfig, save_net
+    from deskhand.policy.train import TrainConfig, hardware_bf16, save_net
     from deskhand.policy.train import train as fit
     from deskhand.record.format import RecordingError
 
@@ -911,6 +911,7 @@ def train(
         "train_seconds": round(seconds, 1),  # inputs prepared and trained, demonstrations aside
         "final_loss": sum(losses[-50:]) / max(len(losses[-50:]), 1),
         "parameters": parameter_count(net),
+        "bf16": hardware_bf16(),  # the forward pass in bfloat16 (TrainConfig's default)
         "weights": str(target),
         "new_demos": stats,
     }

@@ -30,6 +30,7 @@ def test_the_quoted_map_lights_up_where_the_quoted_word_is_drawn_below_the_utter
     assert quoted[:UTTERANCE_ROWS].max() == 0  # the utterance itself is not a target
     y, col = np.unravel_index(int(quoted.argmax()), quoted.shape)
     assert 100 <= col <= 125 and 148 <= y <= 165
+    assert quoted[75:100, 10:50].max() == 0  # other text stays dark, not a faint glow a net learns to ignore
     assert x[..., 4].max() == 0  # no unquoted names in this utterance
 
 

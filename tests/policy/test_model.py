@@ -56,6 +56,23 @@ def test_heads_have_one_logit_per_cell_kind_key_and_character():
     assert out["start"].shape == out["end"].shape == (2, 32)
 
 
+def test_a_copied_phrase_ends_at_or_after_its_start():
+    net = PixelPolicyNet(SMALL)
+    args = (
+        torch.zeros(2, SMALL.in_channels, 210, 160, dtype=torch.uint8),
+        torch.ones(2, 32, dtype=torch.long),
+        torch.ones(2, 8, dtype=torch.long),
+        torch.zeros(2, dtype=torch.long),
+        torch.zeros(2, dtype=torch.long),
+    )
+    end = net(*args, start_at=torch.tensor([5, 20]))["end"]
+    assert (end[0, :5] < -1e3).all() and (end[0, 5:] > -1e3).all()
+    assert (end[1, :20] < -1e3).all() and (end[1, 20:] > -1e3).all()
+    free = net(*args)  # without a start given, the ends follow the best start logit
+    best = free["start"].argmax(1)
+    assert all((free["end"][i, : int(b)] < -1e3).all() for i, b in enumerate(best))
+
+
 def test_default_model_is_within_the_size_budget():
     assert parameter_count(PixelPolicyNet(ModelConfig())) <= 20_000_000
 

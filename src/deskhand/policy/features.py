@@ -17,11 +17,12 @@ import cv2
 import numpy as np
 
 from deskhand.policy.base import POINTER_KINDS, Kind
-from deskhand.vision.textmap import DEFAULT, TextMapConfig, text_map
+from deskhand.vision.textmap import DEFAULT, TextMapConfig, render, text_map
 
 UTTERANCE_ROWS = 50  # MiniWoB draws the utterance in the top 50 rows; words are searched below it
 POINTER_HALF = 3  # the pointer mark is a 7x7 square
 MAX_PHRASES = 3  # per map, to keep a step within a few milliseconds
+FLOOR, FULL = 0.45, 0.8  # match scores mapped to 0 and to 255: text on screen scores 0.2-0.4 against any phrase
 
 _WORDS = """
 a an and are as at be below between both box button by click date drag email enter ends
@@ -48,14 +49,29 @@ def salient(utterance: str) -> tuple[list[str], list[str]]:
 
 
 def text_channels(screenshot: np.ndarray, utterance: str, config: TextMapConfig = DEFAULT) -> np.ndarray:
-    """(H, W, 2) uint8: how well each pixel matches a quoted phrase, and an unquoted name."""
+    """(H, W, 2) uint8: where a quoted phrase, and an unquoted name, is drawn, as word-sized blobs."""
     gray = cv2.cvtColor(np.ascontiguousarray(screenshot), cv2.COLOR_RGB2GRAY)
-    out = np.zeros((*gray.shape, 2), np.uint8)
+    out = np.zeros((*gray.shape, 2), np.float32)
     below = gray[UTTERANCE_ROWS:]
     for channel, texts in enumerate(salient(utterance)):
-        if texts:
-            out[UTTERANCE_ROWS:, :, channel] = np.round(255 * text_map(below, texts, config)).astype(np.uint8)
-    return out
+        for text in texts:
+            blob = spread(text_map(below, [text], config), render(text, min(config.sizes), config.font).shape)
+            np.maximum(out[UTTERANCE_ROWS:, :, channel], blob, out=out[UTTERANCE_ROWS:, :, channel])
+    return np.round(255 * out).astype(np.uint8)
+
+
+def spread(scores: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Match scores as blobs the size of the word: only good matches, each spread over its box.
+
+    The raw map glows faintly over all text; a small net learned to ignore it. Keeping scores
+    above FLOOR and painting each over the word's box leaves one clear spot per match.
+
+    >>> s = np.zeros((9, 9), np.float32); s[4, 4] = 0.9; s[0, 0] = 0.3
+    >>> b = spread(s, (5, 5)); float(b[3, 5]), float(b[0, 0]), float(b[7, 7])
+    (1.0, 0.0, 0.0)
+    """
+    kept = np.clip((scores - FLOOR) / (FULL - FLOOR), 0.0, 1.0)
+    return cv2.dilate(kept, np.ones((max(shape[0] - 2, 1), max(shape[1] - 2, 1)), np.uint8))
 
 
 def pointer_channel(height: int, width: int, kind: Kind | None, x: float, y: float) -> np.ndarray:

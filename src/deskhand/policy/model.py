@@ -127,6 +127,8 @@ class PixelPolicyNet(nn.Module):
         self.kind = nn.Linear(128, len(KINDS))
         self.key = nn.Linear(128, len(KEYS))
         self.copy = nn.Linear(128, 2 * d)
+        self.span = nn.Linear(d, d, bias=False)  # which ends go with the chosen start
+        self.span_length = nn.Embedding(config.max_chars, 1)  # a prior over how long a copied phrase is
 
     def forward(
         self,
@@ -135,8 +137,14 @@ class PixelPolicyNet(nn.Module):
         words: torch.Tensor,
         prev: torch.Tensor,
         step: torch.Tensor,
+        start_at: torch.Tensor | None = None,
     ) -> dict[str, torch.Tensor]:
-        """image (B, in_channels, H, W) uint8, chars (B, L), words (B, K), prev and step (B,) -> logits."""
+        """image (B, in_channels, H, W) uint8, chars (B, L), words (B, K), prev and step (B,) -> logits.
+
+        The end logits are those of a phrase starting at `start_at` (B,): the true start in
+        training, the best start logit when it is None. An end picked on its own overran into the
+        next field's value ("Doyle from year 2013" for "Doyle").
+        """
         at = torch.arange(chars.shape[1], device=chars.device)
         per_char = F.relu(self.char_conv((self.char_embed(chars) + self.char_pos(at)).transpose(1, 2)))
         per_char = (per_char + F.relu(self.char_wide(per_char))).transpose(1, 2)  # (B, L, D)
@@ -161,7 +169,13 @@ class PixelPolicyNet(nn.Module):
         keys = per_char.transpose(1, 2)  # (B, D, L)
         pad = (chars == 0) * -1e4
         start = torch.bmm(q_start.unsqueeze(1), keys).squeeze(1) + pad  # (B, L)
-        end = torch.bmm(q_end.unsqueeze(1), keys).squeeze(1) + pad  # (B, L)
+        if start_at is None:
+            start_at = start.argmax(1)
+        start_at = start_at.clamp(0, chars.shape[1] - 1)
+        first = per_char[torch.arange(len(chars)), start_at]  # (B, D): the phrase's first character
+        length = at[None] - start_at[:, None]  # (B, L): an end before the start is no end
+        end = torch.bmm((q_end + self.span(first)).unsqueeze(1), keys).squeeze(1)
+        end = end + self.span_length(length.clamp(min=0)).squeeze(-1) + pad + (length < 0) * -1e4
         return {"heat": heat, "kind": self.kind(z), "key": self.key(z), "start": start, "end": end}
 
 

@@ -39,6 +39,7 @@ class TrainConfig:
     threads: int = 2
     seed: int = 0
     shift: int = 6  # random translation in pixels, so that clicks follow what is drawn, not where
+    bf16: bool | None = None  # the forward pass in bfloat16; None: if the CPU does it in hardware (1.7x the steps)
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,7 @@ def train(
     opt = torch.optim.AdamW(net.parameters(), lr=config.lr, weight_decay=1e-4)
     gen = torch.Generator().manual_seed(config.seed)
     deadline = clock() + config.minutes * 60
+    bf16 = hardware_bf16() if config.bf16 is None else config.bf16
     net.train()
     for step in range(config.max_steps):
         if clock() > deadline:
@@ -164,13 +166,23 @@ def train(
         else:
             idx = torch.multinomial(draw, size, replacement=True, generator=gen)
         batch = _shifted(data, idx, config.shift, model, gen)
-        loss = loss_of(net(batch.image, batch.chars, batch.words, batch.prev, batch.step), batch)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            out = net(batch.image, batch.chars, batch.words, batch.prev, batch.step, batch.start)
+        loss = loss_of({k: v.float() for k, v in out.items()}, batch)
         opt.zero_grad()
         loss.backward()
         opt.step()
         if on_step:
             on_step(step, loss.item())
     return net.eval()
+
+
+def hardware_bf16() -> bool:
+    """Whether this CPU computes in bfloat16 natively (AVX512-BF16 or AMX); elsewhere it is emulated, slower."""
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
 
 
 def save_net(net: PixelPolicyNet, path: Path) -> None:
