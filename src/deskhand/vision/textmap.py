@@ -21,7 +21,7 @@ DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")  # Debian's def
 
 @dataclass(frozen=True)
 class TextMapConfig:
-    sizes: tuple[int, ...] = (10, 13)  # font sizes in pixels: MiniWoB body text and buttons
+    sizes: tuple[int, ...] = (9, 10, 13)  # font sizes in pixels: small grey names, body text, buttons
     font: Path = DEJAVU
 
 
