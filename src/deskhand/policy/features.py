@@ -22,7 +22,8 @@ from deskhand.vision.textmap import DEFAULT, TextMapConfig, render, text_map
 UTTERANCE_ROWS = 50  # MiniWoB draws the utterance in the top 50 rows; words are searched below it
 POINTER_HALF = 3  # the pointer mark is a 7x7 square
 MAX_PHRASES = 3  # per map, to keep a step within a few milliseconds
-FLOOR, FULL = 0.45, 0.8  # match scores mapped to 0 and to 255: text on screen scores 0.2-0.4 against any phrase
+# match scores mapped to 0 and to 255: any text on screen scores 0.2-0.4 against a phrase
+FLOOR, FULL = 0.45, 0.8
 
 _WORDS = """
 a an and are as at be below between both box button by click date drag email enter ends

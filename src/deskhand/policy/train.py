@@ -39,7 +39,7 @@ class TrainConfig:
     threads: int = 2
     seed: int = 0
     shift: int = 6  # random translation in pixels, so that clicks follow what is drawn, not where
-    bf16: bool | None = None  # the forward pass in bfloat16; None: if the CPU does it in hardware (1.7x the steps)
+    bf16: bool | None = None  # the forward pass in bfloat16; None: if the CPU has it in hardware
 
 
 @dataclass(frozen=True)
