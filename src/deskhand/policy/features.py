@@ -72,6 +72,8 @@ def spread(scores: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     (1.0, 0.0, 0.0)
     """
     kept = np.clip((scores - FLOOR) / (FULL - FLOOR), 0.0, 1.0)
+    if not kept.any():  # the phrase is not on this screen: nothing to spread, and no dilation to pay for
+        return kept
     return cv2.dilate(kept, np.ones((max(shape[0] - 2, 1), max(shape[1] - 2, 1)), np.uint8))
 
 
