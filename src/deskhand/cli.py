@@ -934,7 +934,11 @@ def bench_miniwob(
         bool, typer.Option("--timer/--no-timer", help="Keep MiniWoB's own episode timers.")
     ] = False,
     jobs: Annotated[
-        int, typer.Option("--jobs", help="Tasks at once, each with its own browser and torch thread.")
+        int,
+        typer.Option(
+            "--jobs",
+            help="Tasks at once, each with its own browser and torch thread; times are fairest at 1.",
+        ),
     ] = 1,
     demos: Annotated[
         Path, typer.Option("--demos", help="The demonstrations trained on, to note tasks that had none.")
@@ -996,7 +1000,7 @@ def bench_miniwob(
 
     with (
         console.status(f"{len(chosen)} tasks, {jobs} at a time") as status,
-        ProcessPoolExecutor(jobs) as pool,
+        ProcessPoolExecutor(jobs, max_tasks_per_child=1) as pool,  # each task in a fresh process
     ):
         futures = {pool.submit(bench.evaluate_weights, t, path, episodes, timer): t for t in chosen}
         for future in as_completed(futures):

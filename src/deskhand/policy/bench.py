@@ -72,10 +72,11 @@ def run_episode(
         action = policy.act(obs)
         inference.append(clock() - t0)
         result = env.step(action)
-        obs = result.obs
         if result.done:
             success = result.success
             break
+        # a pointer move is how the policy waits (for a fade, a slide, a menu): let the screen settle
+        obs = env.settle(result.obs) if action.kind is Kind.MOVE else result.obs
     return Episode(success, steps, clock() - started, inference)
 
 

@@ -8,9 +8,12 @@ for the scripted experts that make demonstrations (`expert_dom`), never handed t
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
+
+import numpy as np
 
 from deskhand.policy.base import KEYS, Kind, Observation, PolicyAction
 
@@ -21,6 +24,15 @@ _FILLS_JS = (
     " if (e.getAttribute && e.getAttribute('fill')) o[r] = e.getAttribute('fill'); } return o;"
 )
 NO_TIMER_MS = 2_000_000_000  # below 2**31 ms, or setTimeout fires at once
+# miniwob's own flags, plus frame pacing off: headless Chromium otherwise paces frames at 60 Hz and
+# a screenshot waits about 40 ms for one; without the pacing it takes about 16 ms, same pixels.
+CHROME_ARGS = (
+    "headless",
+    "disable-gpu",
+    "no-sandbox",
+    "disable-gpu-vsync",
+    "disable-frame-rate-limit",
+)
 
 # Our kinds in the order of the miniwob action space built below.
 _MINIWOB_TYPES: dict[Kind, str] = {
@@ -81,16 +93,13 @@ class MiniwobEnv:
     """A MiniWoB++ task in headless Chromium; a context manager that closes the browser."""
 
     def __init__(self, config: MiniwobConfig) -> None:
-        os.environ.setdefault("MINIWOB_CHROME_BINARY", config.chrome_binary)
-        os.environ.setdefault("MINIWOB_CHROMEDRIVER", config.chromedriver)
         from miniwob.action import ActionSpaceConfig, ActionTypes
-        from miniwob.environment import MiniWoBEnvironment
 
         space = ActionSpaceConfig(
             action_types=[ActionTypes(name) for name in ALLOWED_TYPES], allowed_keys=KEYS
         )
         self.config = config
-        self._env = MiniWoBEnvironment(subdomain=config.task, action_space_config=space)
+        self._env = _environment(config, space)
         self._raw: dict[str, Any] = {}
         self.steps = 0
 
@@ -111,6 +120,25 @@ class MiniwobEnv:
         success = bool(done and info.get("raw_reward", reward) > 0)
         done = bool(done) or self.steps >= self.config.max_steps
         return StepResult(obs=_observation(raw), done=done, success=success, reward=float(reward))
+
+    def settle(self, obs: Observation, timeout_s: float = 1.0) -> Observation:
+        """Look again until two looks in a row match: the pause a person makes while a menu fades.
+
+        Costs one look on a still screen; `timeout_s` bounds it on one that never stops moving.
+        """
+        from miniwob.screenshot import get_screenshot, pil_to_numpy_array
+
+        inst = self._env.instance
+        frame, deadline = obs.screenshot, time.perf_counter() + timeout_s
+        while time.perf_counter() < deadline:
+            shot = get_screenshot(
+                inst.driver, inst.inner_width, inst.inner_height, inst.task_width, inst.task_height
+            )
+            look = pil_to_numpy_array(shot)
+            if np.array_equal(look, frame):
+                break
+            frame = look
+        return Observation(screenshot=frame, utterance=obs.utterance)
 
     def expert_dom(self) -> list[dict[str, Any]]:
         """The DOM of the last observation: for the scripted experts only, never for a policy.
@@ -137,3 +165,40 @@ class MiniwobEnv:
 
 def _observation(raw: dict[str, Any]) -> Observation:
     return Observation(screenshot=raw["screenshot"], utterance=str(raw["utterance"]))
+
+
+def _environment(config: MiniwobConfig, space: Any) -> Any:
+    """miniwob's environment on a browser started with CHROME_ARGS and the configured binaries."""
+    from miniwob.environment import MiniWoBEnvironment
+    from miniwob.selenium_instance import SeleniumInstance
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    class Instance(SeleniumInstance):  # type: ignore[misc]
+        def create_driver(self) -> None:
+            options = webdriver.ChromeOptions()
+            options.binary_location = os.environ.get("MINIWOB_CHROME_BINARY", config.chrome_binary)
+            for arg in CHROME_ARGS:
+                options.add_argument(arg)
+            driver = os.environ.get("MINIWOB_CHROMEDRIVER", config.chromedriver)
+            self.driver = webdriver.Chrome(service=Service(executable_path=driver), options=options)
+            self.driver.implicitly_wait(5)
+            self.driver.get(self.url)
+            ready = expected_conditions.element_to_be_clickable((By.ID, self.SYNC_SCREEN_ID))
+            WebDriverWait(self.driver, 5).until(ready)
+            self.inner_width, self.inner_height = self.driver.execute_script(
+                "return [window.innerWidth, window.innerHeight];"
+            )
+
+    class Environment(MiniWoBEnvironment):  # type: ignore[misc]
+        def _hard_reset_instance(self) -> None:
+            if getattr(self, "instance", None):
+                self.instance.close()
+            self.instance = Instance(index=0, **self.instance_kwargs)
+            self.instance.start()
+            self.instance.wait()
+
+    return Environment(subdomain=config.task, action_space_config=space)

@@ -1,0 +1,64 @@
+"""The MiniWoB environment in a real headless Chromium, and the episode loop around it."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from deskhand.policy.base import Kind, Observation, PolicyAction
+from deskhand.policy.bench import run_episode
+from deskhand.policy.experts.dom import click
+from deskhand.policy.miniwob import MiniwobConfig, MiniwobEnv, StepResult
+
+
+@pytest.mark.x11  # a real browser, started by the test; no display needed (headless)
+def test_settle_returns_the_screen_once_a_fading_datepicker_holds_still():
+    with MiniwobEnv(MiniwobConfig("choose-date-easy")) as env:
+        env.reset(1)
+        field = next(el for el in env.expert_dom() if el["id"] == "datepicker")
+        fading = env.step(click(field)).obs  # the picker fades in over 400 ms
+        settled = env.settle(fading)
+        time.sleep(0.5)
+        later = env.settle(settled)
+    assert not np.array_equal(fading.screenshot, settled.screenshot)
+    assert np.array_equal(settled.screenshot, later.screenshot)
+    assert settled.utterance == fading.utterance
+
+
+class _Env:
+    """Just enough of MiniwobEnv to count the looks the loop asks for."""
+
+    config = MiniwobConfig("fake", max_steps=3)
+
+    def __init__(self) -> None:
+        self.settled = 0
+
+    def reset(self, seed: int) -> Observation:
+        return Observation(np.zeros((210, 160, 3), np.uint8), "wait, then click")
+
+    def step(self, action: PolicyAction) -> StepResult:
+        done = action.kind is Kind.CLICK
+        return StepResult(self.reset(0), done=done, success=done, reward=float(done))
+
+    def settle(self, obs: Observation) -> Observation:
+        self.settled += 1
+        return obs
+
+
+class _MoveThenClick:
+    def __init__(self) -> None:
+        self.kinds = iter([Kind.MOVE, Kind.CLICK])
+
+    def reset(self) -> None:
+        pass
+
+    def act(self, obs: Observation) -> PolicyAction:
+        return PolicyAction(next(self.kinds), x=5, y=5)
+
+
+def test_a_pointer_move_waits_for_the_screen_to_settle_and_a_click_does_not():
+    env = _Env()
+    episode = run_episode(env, _MoveThenClick(), seed=1)  # type: ignore[arg-type]
+    assert (episode.success, episode.steps, env.settled) == (True, 2, 1)
