@@ -114,3 +114,17 @@ def test_sigterm_closes_the_desktop_and_apps_a_command_started():
         time.sleep(0.1)
     assert not left, f"still running after SIGTERM: {left}"
     assert proc.returncode == 128 + signal.SIGTERM
+
+
+@pytest.mark.x11  # headless Chromium, one per task, started by the bench's worker processes
+def test_bench_miniwob_fills_every_listed_task_from_fresh_worker_processes(tmp_path):
+    (tmp_path / "tasks.txt").write_text("click-button\nclick-dialog-2\n")
+    out = tmp_path / "miniwob.json"
+    tasks = str(tmp_path / "tasks.txt")
+    args = ["--tasks", tasks, "--episodes", "2", "--jobs", "2", "--out", str(out), "--json"]
+    result = runner.invoke(app, ["bench", "miniwob", *args])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(out.read_text())
+    assert [t["task"] for t in doc["tasks"]] == ["click-button", "click-dialog-2"]
+    assert all(t["attempted"] and t["episodes"] == 2 and 0 <= t["success"] <= 1 for t in doc["tasks"])
+    assert doc["inference_ms_median_isolated"] > 0

@@ -177,7 +177,7 @@ def _environment(config: MiniwobConfig, space: Any) -> Any:
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.wait import WebDriverWait
 
-    class Instance(SeleniumInstance):  # type: ignore[misc]
+    class Instance(SeleniumInstance):
         def create_driver(self) -> None:
             options = webdriver.ChromeOptions()
             options.binary_location = os.environ.get("MINIWOB_CHROME_BINARY", config.chrome_binary)
@@ -193,12 +193,14 @@ def _environment(config: MiniwobConfig, space: Any) -> Any:
                 "return [window.innerWidth, window.innerHeight];"
             )
 
-    class Environment(MiniWoBEnvironment):  # type: ignore[misc]
+    class Environment(MiniWoBEnvironment):
         def _hard_reset_instance(self) -> None:
-            if getattr(self, "instance", None):
-                self.instance.close()
-            self.instance = Instance(index=0, **self.instance_kwargs)
-            self.instance.start()
-            self.instance.wait()
+            old: Any = getattr(self, "instance", None)
+            if old:
+                old.close()
+            fresh = Instance(index=0, **self.instance_kwargs)
+            fresh.start()
+            fresh.wait()
+            self.instance = fresh
 
     return Environment(subdomain=config.task, action_space_config=space)
