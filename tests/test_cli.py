@@ -128,3 +128,10 @@ def test_bench_miniwob_fills_every_listed_task_from_fresh_worker_processes(tmp_p
     assert [t["task"] for t in doc["tasks"]] == ["click-button", "click-dialog-2"]
     assert all(t["attempted"] and t["episodes"] == 2 and 0 <= t["success"] <= 1 for t in doc["tasks"])
     assert doc["inference_ms_median_isolated"] > 0
+
+
+@pytest.mark.parametrize("flag", ["--jobs", "--episodes"])
+def test_bench_miniwob_refuses_zero_jobs_or_episodes_with_exit_2_and_no_traceback(flag):
+    result = runner.invoke(app, ["bench", "miniwob", flag, "0"])
+    assert result.exit_code == 2
+    assert flag in result.output and "Traceback" not in result.output

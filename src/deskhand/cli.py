@@ -927,7 +927,9 @@ def train(
 @bench_app.command("miniwob")
 def bench_miniwob(
     tasks: Annotated[Path, typer.Option("--tasks", help="One MiniWoB task a line.")] = MINIWOB_SUITE,
-    episodes: Annotated[int, typer.Option("--episodes", help="Seeds per task, from 1201539860.")] = 100,
+    episodes: Annotated[
+        int, typer.Option("--episodes", min=1, help="Seeds per task, from 1201539860.")
+    ] = 100,
     humans: Annotated[Path, typer.Option("--humans", help="People's success and times.")] = MINIWOB_HUMANS,
     weights: Annotated[Path | None, typer.Option("--weights", help="The shipped weights by default.")] = None,
     timer: Annotated[
@@ -937,6 +939,7 @@ def bench_miniwob(
         int,
         typer.Option(
             "--jobs",
+            min=1,
             help="Tasks at once, each with its own browser and torch thread; times are fairest at 1.",
         ),
     ] = 1,
