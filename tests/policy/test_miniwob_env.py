@@ -10,7 +10,7 @@ import pytest
 from deskhand.policy.base import Kind, Observation, PolicyAction
 from deskhand.policy.bench import run_episode
 from deskhand.policy.experts.dom import click
-from deskhand.policy.miniwob import MiniwobConfig, MiniwobEnv, StepResult
+from deskhand.policy.miniwob import MiniwobConfig, MiniwobEnv, StepResult, next_look
 
 
 @pytest.mark.x11  # a real browser, started by the test; no display needed (headless)
@@ -62,3 +62,12 @@ def test_a_pointer_move_waits_for_the_screen_to_settle_and_a_click_does_not():
     env = _Env()
     episode = run_episode(env, _MoveThenClick(), seed=1)  # type: ignore[arg-type]
     assert (episode.success, episode.steps, env.settled) == (True, 2, 1)
+
+
+def test_demonstrations_and_the_bench_share_one_rule_for_when_to_wait():
+    env, obs = _Env(), _Env().reset(0)
+    next_look(env, PolicyAction(Kind.CLICK, x=5, y=5), obs)  # type: ignore[arg-type]
+    next_look(env, PolicyAction(Kind.TYPE, text="a"), obs)  # type: ignore[arg-type]
+    assert env.settled == 0
+    next_look(env, PolicyAction(Kind.MOVE, x=5, y=5), obs)  # type: ignore[arg-type]
+    assert env.settled == 1

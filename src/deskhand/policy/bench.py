@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from deskhand.policy.base import Kind, Observation, Policy, PolicyAction
-from deskhand.policy.miniwob import EVAL_SEED, MiniwobConfig, MiniwobEnv
+from deskhand.policy.miniwob import EVAL_SEED, MiniwobConfig, MiniwobEnv, next_look
 
 
 @dataclass(frozen=True)
@@ -75,8 +75,7 @@ def run_episode(
         if result.done:
             success = result.success
             break
-        # a pointer move is how the policy waits (for a fade, a slide, a menu): let the screen settle
-        obs = env.settle(result.obs) if action.kind is Kind.MOVE else result.obs
+        obs = next_look(env, action, result.obs)
     return Episode(success, steps, clock() - started, inference)
 
 

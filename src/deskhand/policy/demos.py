@@ -20,7 +20,7 @@ import numpy as np
 
 from deskhand.policy.base import KEYS, KINDS, Kind, PolicyAction
 from deskhand.policy.experts import Expert
-from deskhand.policy.miniwob import TRAIN_SEED_LIMIT, MiniwobConfig, MiniwobEnv
+from deskhand.policy.miniwob import TRAIN_SEED_LIMIT, MiniwobConfig, MiniwobEnv, next_look
 from deskhand.policy.recordings import episode_dir, episode_dirs, read_episode, recordable, write_episode
 from deskhand.record.format import META_FILE, RecordingError
 
@@ -98,7 +98,7 @@ def collect(
                 episode.append((obs.screenshot, obs.utterance, labels, step))
                 actions.append(action)
                 result = env.step(action)
-                obs = result.obs
+                obs = result.obs if result.done else next_look(env, action, result.obs)
                 if result.done:
                     ok = result.success
                     break

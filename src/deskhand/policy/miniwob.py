@@ -163,6 +163,14 @@ class MiniwobEnv:
         self.close()
 
 
+def next_look(env: MiniwobEnv, action: PolicyAction, obs: Observation) -> Observation:
+    """The screen the next action is chosen on, the same for a policy in the bench and an expert
+    recording demonstrations: a pointer move is how both wait (for a fade, a slide, a menu), so
+    after one the screen is let settle.
+    """
+    return env.settle(obs) if action.kind is Kind.MOVE else obs
+
+
 def _observation(raw: dict[str, Any]) -> Observation:
     return Observation(screenshot=raw["screenshot"], utterance=str(raw["utterance"]))
 
