@@ -9,7 +9,7 @@ import pytest
 
 from deskhand.policy.base import Kind, Observation, PolicyAction
 from deskhand.policy.bench import run_episode
-from deskhand.policy.experts.dom import click
+from deskhand.policy.experts.dom import box, click
 from deskhand.policy.miniwob import MiniwobConfig, MiniwobEnv, StepResult, next_look
 
 
@@ -25,6 +25,20 @@ def test_settle_returns_the_screen_once_a_fading_datepicker_holds_still():
     assert not np.array_equal(fading.screenshot, settled.screenshot)
     assert np.array_equal(settled.screenshot, later.screenshot)
     assert settled.utterance == fading.utterance
+
+
+@pytest.mark.x11
+def test_a_wheel_tick_has_landed_when_its_step_returns_and_the_policy_gets_no_dom():
+    with MiniwobEnv(MiniwobConfig("scroll-text-2")) as env:
+        start = env.reset(1)
+        assert len(env._raw["dom_elements"]) == 0  # the policy's observation: pixels and the utterance
+        text = next(el for el in env.expert_dom() if el["id"] == "text-area")  # fetched apart, for experts
+        left, top, width, height = box(text)
+        scrolled = env.step(PolicyAction(Kind.SCROLL_DOWN, x=left + width / 2, y=top + height / 2)).obs
+        time.sleep(0.3)
+        later = env.settle(scrolled)
+    assert not np.array_equal(start.screenshot, scrolled.screenshot)
+    assert np.array_equal(scrolled.screenshot, later.screenshot)  # nothing still under way
 
 
 class _Env:

@@ -96,7 +96,9 @@ class MiniwobEnv:
         from miniwob.action import ActionSpaceConfig, ActionTypes
 
         space = ActionSpaceConfig(
-            action_types=[ActionTypes(name) for name in ALLOWED_TYPES], allowed_keys=KEYS
+            action_types=[ActionTypes(name) for name in ALLOWED_TYPES],
+            allowed_keys=KEYS,
+            scroll_time=0,  # one wheel tick, as a person's, not a 150 ms gesture
         )
         self.config = config
         self._env = _environment(config, space)
@@ -141,15 +143,20 @@ class MiniwobEnv:
         return Observation(screenshot=frame, utterance=obs.utterance)
 
     def expert_dom(self) -> list[dict[str, Any]]:
-        """The DOM of the last observation: for the scripted experts only, never for a policy.
+        """The page's DOM now: for the scripted experts only, never for a policy.
 
-        miniwob leaves out SVG fills, so a shape's colour is added as "fill" where it has one.
+        It is fetched here, after the screenshot, rather than with every observation: the
+        bench does not pay for it, and demonstrations see the page at the same moments as the
+        bench. miniwob leaves out SVG fills, so a shape's colour is added as "fill" where it has one.
         """
-        fills = self._env.instance.driver.execute_script(_FILLS_JS) or {}
-        return [
-            {**el, "fill": fills[str(el["ref"])]} if fills.get(str(el["ref"])) else el
-            for el in self._raw.get("dom_elements", ())
-        ]
+        from miniwob.dom import DOMElement
+        from miniwob.observation import serialize_dom_element
+
+        driver = self._env.instance.driver
+        root = DOMElement(driver.execute_script("return core.getDOMInfo();"))
+        fills = driver.execute_script(_FILLS_JS) or {}  # of the DOM info just fetched
+        elements = [serialize_dom_element(el) for el in root.subtree_elements]
+        return [{**el, "fill": fills[str(el["ref"])]} if fills.get(str(el["ref"])) else el for el in elements]
 
     def close(self) -> None:
         self._env.close()
@@ -178,6 +185,9 @@ def _observation(raw: dict[str, Any]) -> Observation:
 def _environment(config: MiniwobConfig, space: Any) -> Any:
     """miniwob's environment on a browser started with CHROME_ARGS and the configured binaries."""
     from miniwob.environment import MiniWoBEnvironment
+    from miniwob.observation import UTTERANCE_MAX_LENGTH
+    from miniwob.screenshot import get_screenshot, pil_to_numpy_array
+    from miniwob.selenium_actions import execute_action_on_chromedriver
     from miniwob.selenium_instance import SeleniumInstance
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -200,6 +210,26 @@ def _environment(config: MiniwobConfig, space: Any) -> Any:
             self.inner_width, self.inner_height = self.driver.execute_script(
                 "return [window.innerWidth, window.innerHeight];"
             )
+
+        def perform(self, action: Any, action_space_config: Any) -> None:
+            """The action alone: the episode loop never acts after the verdict, so no check first."""
+            if action is not None:
+                execute_action_on_chromedriver(action, [], action_space_config, self.driver)
+
+        def get_observation(self, use_cached_fields: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
+            """What a policy gets, the utterance and the screenshot; no DOM (see `expert_dom`)."""
+            said = self.driver.execute_script("return core.getUtterance();")
+            utterance = said["utterance"] if isinstance(said, dict) else said
+            shot = get_screenshot(
+                self.driver, self.inner_width, self.inner_height, self.task_width, self.task_height
+            )
+            self.cached_fields: list[Any] = []  # fields serve TYPE_FIELD, an action a policy may not take
+            return {
+                "utterance": utterance[:UTTERANCE_MAX_LENGTH],
+                "dom_elements": (),
+                "screenshot": pil_to_numpy_array(shot),
+                "fields": (),
+            }, {}
 
     class Environment(MiniWoBEnvironment):
         def _hard_reset_instance(self) -> None:
