@@ -187,7 +187,6 @@ def _environment(config: MiniwobConfig, space: Any) -> Any:
     from miniwob.environment import MiniWoBEnvironment
     from miniwob.observation import UTTERANCE_MAX_LENGTH
     from miniwob.screenshot import get_screenshot, pil_to_numpy_array
-    from miniwob.selenium_actions import execute_action_on_chromedriver
     from miniwob.selenium_instance import SeleniumInstance
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -210,11 +209,6 @@ def _environment(config: MiniwobConfig, space: Any) -> Any:
             self.inner_width, self.inner_height = self.driver.execute_script(
                 "return [window.innerWidth, window.innerHeight];"
             )
-
-        def perform(self, action: Any, action_space_config: Any) -> None:
-            """The action alone: the episode loop never acts after the verdict, so no check first."""
-            if action is not None:
-                execute_action_on_chromedriver(action, [], action_space_config, self.driver)
 
         def get_observation(self, use_cached_fields: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
             """What a policy gets, the utterance and the screenshot; no DOM (see `expert_dom`)."""
