@@ -128,15 +128,9 @@ class MiniwobEnv:
 
         Costs one look on a still screen; `timeout_s` bounds it on one that never stops moving.
         """
-        from miniwob.screenshot import get_screenshot, pil_to_numpy_array
-
-        inst = self._env.instance
         frame, deadline = obs.screenshot, time.perf_counter() + timeout_s
         while time.perf_counter() < deadline:
-            shot = get_screenshot(
-                inst.driver, inst.inner_width, inst.inner_height, inst.task_width, inst.task_height
-            )
-            look = pil_to_numpy_array(shot)
+            look = self._env.instance.look()
             if np.array_equal(look, frame):
                 break
             frame = look
@@ -210,18 +204,22 @@ def _environment(config: MiniwobConfig, space: Any) -> Any:
                 "return [window.innerWidth, window.innerHeight];"
             )
 
+        def look(self) -> Any:
+            """The task area's pixels now, (H, W, 3) uint8."""
+            shot = get_screenshot(
+                self.driver, self.inner_width, self.inner_height, self.task_width, self.task_height
+            )
+            return pil_to_numpy_array(shot)
+
         def get_observation(self, use_cached_fields: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
             """What a policy gets, the utterance and the screenshot; no DOM (see `expert_dom`)."""
             said = self.driver.execute_script("return core.getUtterance();")
             utterance = said["utterance"] if isinstance(said, dict) else said
-            shot = get_screenshot(
-                self.driver, self.inner_width, self.inner_height, self.task_width, self.task_height
-            )
             self.cached_fields: list[Any] = []  # fields serve TYPE_FIELD, an action a policy may not take
             return {
                 "utterance": utterance[:UTTERANCE_MAX_LENGTH],
                 "dom_elements": (),
-                "screenshot": pil_to_numpy_array(shot),
+                "screenshot": self.look(),
                 "fields": (),
             }, {}
 
