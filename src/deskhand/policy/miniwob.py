@@ -106,12 +106,16 @@ class MiniwobEnv:
         self.steps = 0
 
     def reset(self, seed: int) -> Observation:
-        """Start an episode on this seed; with the timer off it never ends by itself."""
+        """Start an episode on this seed; with the timer off it never ends by itself.
+
+        The first screen is let settle: a widget of the last episode may still be fading out
+        over the new one (a calendar submitted by keyboard), and a person starts on a still page.
+        """
         if not self.config.timer:
             self._env.instance.driver.execute_script(f"core.EPISODE_MAX_TIME = {NO_TIMER_MS};")
         raw, _ = self._env.reset(seed=seed)
         self._raw, self.steps = raw, 0
-        return _observation(raw)
+        return self.settle(_observation(raw))
 
     def step(self, action: PolicyAction) -> StepResult:
         """Do one action; the episode ends on the task's verdict or after max_steps."""
