@@ -79,13 +79,13 @@ def test_pick_date_pages_back_to_an_earlier_month_then_clicks_the_day():
     assert day == PolicyAction(Kind.CLICK, x=5 + 17 + 7.5, y=121 + 26 + 6)  # 16 is row 2, column 1
 
 
-def test_choose_date_submits_by_keyboard_while_the_calendar_still_fades_over_the_button():
+def test_choose_date_waits_for_the_calendar_to_fade_before_submitting():
     utterance = "Select 12/06/2016 as the date and hit submit."
-    picked = el(5, "input_text", 2, 63, id="datepicker", value="12/06/2016", focused=True)
-    fading = [picked, el(6, "button", 27, 95, "Submit", id="subbtn"), *calendar("December")]
-    assert FORMS["choose-date-easy"](utterance, fading, 2) == PolicyAction(Kind.KEY, key="<Tab>")
-    reached = [picked, el(6, "button", 27, 95, "Submit", id="subbtn", focused=True)]
-    assert FORMS["choose-date-easy"](utterance, reached, 3) == PolicyAction(Kind.KEY, key="<Enter>")
+    picked = el(5, "input_text", 2, 63, id="datepicker", value="12/06/2016")
+    submit = el(6, "button", 27, 95, "Submit", id="subbtn")
+    fading = FORMS["choose-date-easy"](utterance, [picked, submit, *calendar("December")], 2)
+    assert fading == PolicyAction(Kind.MOVE, x=47, y=105)
+    assert FORMS["choose-date-easy"](utterance, [picked, submit], 3) == PolicyAction(Kind.CLICK, x=47, y=105)
 
 
 def test_text_transform_types_the_captcha_letters_in_order():

@@ -151,9 +151,9 @@ def choose_date_easy(utterance: str, dom: Dom, step: int) -> PolicyAction | None
     buttons = submit_buttons(dom)
     if not buttons:
         return None
-    # The picker fades out over the button for 400 ms; the keyboard need not wait. Picking a
-    # day leaves the focus in the field, so Tab reaches the button and Enter presses it.
-    return PolicyAction(Kind.KEY, key="<Enter>" if focused(buttons[0]) else "<Tab>")
+    if by_id(dom, "ui-datepicker-div") is not None:  # still fading out over the button
+        return hover(buttons[0])
+    return click(buttons[0])
 
 
 def text_transform(utterance: str, dom: Dom, step: int) -> PolicyAction | None:
