@@ -37,29 +37,15 @@ _INSTRUCTION_WORDS = frozenset(_WORDS.split())  # words that tell what to do, no
 
 
 def salient(utterance: str) -> tuple[list[str], list[str]]:
-    """The quoted phrases, and the unquoted names (runs of words that are not instruction words), in order.
-
-    Capitalised words in a row make one name, as a list draws it ("Saint Lucia"); a comma ends one.
+    """The quoted phrases, and the unquoted words that are not instruction words, in order.
 
     >>> salient('Select GDKkQ and click "Submit".')
     (['Submit'], ['GDKkQ'])
-    >>> salient("Select Russian Federation, Niue from the scroll list")
-    ([], ['Russian Federation', 'Niue', 'scroll'])
     """
     quoted = [q for q in re.findall(r'"([^"]*)"', utterance) if q.strip()]
     rest = re.sub(r'"[^"]*"', " ", utterance)
-    named: list[str] = []
-    joins = False  # whether the next capitalised word continues the last name
-    for raw in rest.split():
-        word = raw.strip(".,:;!?")
-        if not word or word.lower().strip("'") in _INSTRUCTION_WORDS:
-            joins = False
-            continue
-        if joins and word[0].isupper():
-            named[-1] += " " + word
-        else:
-            named.append(word)
-        joins = word[0].isupper() and raw == word
+    words = [w.strip(".,:;!?") for w in rest.split()]
+    named = [w for w in words if w and w.lower().strip("'") not in _INSTRUCTION_WORDS]
     return quoted[:MAX_PHRASES], named[:MAX_PHRASES]
 
 

@@ -83,13 +83,10 @@ def click_shape(utterance: str, dom: Dom, step: int) -> PolicyAction | None:
 
 
 def scroll_list_plan(utterance: str, dom: Dom) -> list[PolicyAction]:
-    """Tab into the list; type a lone name, or walk the list from the top toggling each name.
+    """Select the first name (a click when it shows, else type it), walk to the second, toggle it.
 
-    Every step is one a policy can check on screen: after Tab, Ctrl+ArrowDown moves the focus
-    ring (a thick outline) one option down without selecting, and Ctrl+Space selects the
-    option in the ring when it shows a wanted name. Typing selects the first option starting
-    with the typed text, so a name that another option earlier in the list starts with (Niger,
-    Nigeria) is walked to as well.
+    Ctrl+ArrowDown moves the list's focus without touching the selection and Ctrl+Space adds the
+    focused option to it; the names go top to bottom so only downward moves are needed.
     """
     match = re.search(r"Select (.+) from the scroll list", utterance)
     lists = find(dom, lambda el: el["tag"] == "select")
@@ -97,20 +94,26 @@ def scroll_list_plan(utterance: str, dom: Dom) -> list[PolicyAction]:
         return []
     options = [el for el in dom if el["tag"] == "option" and el["parent"] == lists[0]["ref"]]
     texts = [str(el["text"]) for el in options]
-    names = match.group(1).split(", ")
-    wanted = sorted({texts.index(name) for name in names if name in texts})
-    if not wanted or len(wanted) != len(names):
+    wanted = sorted({texts.index(name) for name in match.group(1).split(", ") if name in texts})
+    if not wanted or len(wanted) != len(match.group(1).split(", ")):
         return []
-    submit = _submit(dom)
-    tab, down, toggle = (PolicyAction(Kind.KEY, key=k) for k in ("<Tab>", "C-<ArrowDown>", "C-<Space>"))
-    first = texts[wanted[0]]
-    if len(wanted) == 1 and not any(t.lower().startswith(first.lower()) for t in texts[: wanted[0]]):
-        plan = [tab, PolicyAction(Kind.TYPE, text=first)]
+    first = wanted[0]
+    _, list_top, _, list_height = box(lists[0])
+    row = box(options[0])[3]
+
+    def row_click(index: int) -> PolicyAction:  # where the option is before the list ever scrolls
+        return PolicyAction(Kind.CLICK, x=_center(options[0])[0], y=list_top + 1 + row * (index + 0.5))
+
+    if first < (list_height - 2) // row:
+        plan = [row_click(first)]
+    elif any(t.lower().startswith(texts[first].lower()) for t in texts[:first]):
+        plan = [row_click(0)] + [PolicyAction(Kind.KEY, key="<ArrowDown>")] * first
     else:
-        plan = [tab, down]
-        for i in range(wanted[-1] + 1):
-            plan += [toggle] if i in wanted else []
-            plan += [down] if i < wanted[-1] else []
+        plan = [row_click(0), PolicyAction(Kind.TYPE, text=texts[first])]
+    for second in wanted[1:]:
+        plan += [PolicyAction(Kind.KEY, key="C-<ArrowDown>")] * (second - first)
+        plan.append(PolicyAction(Kind.KEY, key="C-<Space>"))
+    submit = _submit(dom)
     return plan + ([submit] if submit else [])
 
 
