@@ -108,8 +108,9 @@ class MiniwobEnv:
     def reset(self, seed: int) -> Observation:
         """Start an episode on this seed; with the timer off it never ends by itself.
 
-        The first screen is let settle: a widget of the last episode may still be fading out
-        over the new one (a calendar submitted by keyboard), and a person starts on a still page.
+        The first screen is let settle: a widget of the last episode may still be fading in or out
+        over the new one (a calendar the policy opened or closed just before the verdict), and a
+        person starts on a still page.
         """
         if not self.config.timer:
             self._env.instance.driver.execute_script(f"core.EPISODE_MAX_TIME = {NO_TIMER_MS};")
