@@ -28,7 +28,7 @@ def test_settle_returns_the_screen_once_a_fading_datepicker_holds_still():
 
 
 @pytest.mark.x11
-def test_an_episode_starts_on_a_still_screen_though_the_last_one_ended_mid_fade():
+def test_an_episode_starts_on_a_still_screen_though_the_last_was_left_mid_fade():
     with MiniwobEnv(MiniwobConfig("choose-date-easy")) as env:
         env.reset(1)
         field = next(el for el in env.expert_dom() if el["id"] == "datepicker")
