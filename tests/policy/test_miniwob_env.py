@@ -43,7 +43,8 @@ def test_an_episode_starts_on_a_still_screen_though_the_last_was_left_mid_fade()
 def test_a_wheel_tick_has_landed_when_its_step_returns_and_the_policy_gets_no_dom():
     with MiniwobEnv(MiniwobConfig("scroll-text-2")) as env:
         start = env.reset(1)
-        assert len(env._raw["dom_elements"]) == 0  # the policy's observation: pixels and the utterance
+        raw, _ = env._env.instance.get_observation()
+        assert len(raw["dom_elements"]) == 0  # the policy's observation: pixels and the utterance
         text = next(el for el in env.expert_dom() if el["id"] == "text-area")  # fetched apart, for experts
         left, top, width, height = box(text)
         scrolled = env.step(PolicyAction(Kind.SCROLL_DOWN, x=left + width / 2, y=top + height / 2)).obs

@@ -102,7 +102,6 @@ class MiniwobEnv:
         )
         self.config = config
         self._env = _environment(config, space)
-        self._raw: dict[str, Any] = {}
         self.steps = 0
 
     def reset(self, seed: int) -> Observation:
@@ -115,15 +114,13 @@ class MiniwobEnv:
         if not self.config.timer:
             self._env.instance.driver.execute_script(f"core.EPISODE_MAX_TIME = {NO_TIMER_MS};")
         raw, _ = self._env.reset(seed=seed)
-        self._raw, self.steps = raw, 0
+        self.steps = 0
         return self.settle(_observation(raw))
 
     def step(self, action: PolicyAction) -> StepResult:
         """Do one action; the episode ends on the task's verdict or after max_steps."""
         raw, reward, done, _, info = self._env.step(to_miniwob(action))
         self.steps += 1
-        if not done:
-            self._raw = raw
         success = bool(done and info.get("raw_reward", reward) > 0)
         done = bool(done) or self.steps >= self.config.max_steps
         return StepResult(obs=_observation(raw), done=done, success=success, reward=float(reward))
