@@ -130,6 +130,27 @@ def test_bench_miniwob_fills_every_listed_task_from_fresh_worker_processes(tmp_p
     assert doc["inference_ms_median_isolated"] > 0
 
 
+@pytest.mark.x11
+def test_bench_miniwob_table_names_its_speed_baselines_and_the_tasks_the_weights_never_saw(tmp_path):
+    (tmp_path / "tasks.txt").write_text("click-button\ntext-transform\n")
+    out, empty = tmp_path / "miniwob.json", tmp_path / "no-demos"
+    args = [
+        "--tasks",
+        str(tmp_path / "tasks.txt"),
+        "--episodes",
+        "1",
+        "--out",
+        str(out),
+        "--demos",
+        str(empty),
+    ]
+    result = runner.invoke(app, ["bench", "miniwob", *args])
+    assert result.exit_code == 0, result.output
+    assert "people/ours" in result.output and "Keystroke-Level-Model" in result.output
+    notes = {t["task"]: t["note"] for t in json.loads(out.read_text())["tasks"]}
+    assert notes == {"click-button": "", "text-transform": "no demonstrations of this task were trained on"}
+
+
 @pytest.mark.parametrize("flag", ["--jobs", "--episodes"])
 def test_bench_miniwob_refuses_zero_jobs_or_episodes_with_exit_2_and_no_traceback(flag):
     result = runner.invoke(app, ["bench", "miniwob", flag, "0"])

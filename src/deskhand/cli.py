@@ -859,7 +859,7 @@ def train(
 
     chosen = _read_tasks(tasks)
     with_expert = [t for t in chosen if t in EXPERTS]
-    parts, stats = [], {}
+    parts, stats, demonstrated = [], {}, []
     with console.status("demonstrations") as status:
         for task in with_expert:
             if not episode_dirs(demos, task):
@@ -884,6 +884,8 @@ def train(
             except RecordingError as e:
                 fail(str(e))
             parts.append(part)
+            if len(part):
+                demonstrated.append(task)
         data = demo_io.concat(parts)
         status.update(f"preparing {len(data)} rows, then training for {minutes} min")
         losses: list[float] = []
@@ -902,7 +904,7 @@ def train(
         net = fit(data, TrainConfig(minutes=minutes), on_step=on_step, weights=weights)
         seconds = time.monotonic() - started
     target = out or _miniwob_weights()
-    save_net(net, target)
+    save_net(net, target, demonstrated)
     summary = {
         "tasks": with_expert,
         "no_expert": [t for t in chosen if t not in EXPERTS],
@@ -944,7 +946,11 @@ def bench_miniwob(
         ),
     ] = 1,
     demos: Annotated[
-        Path, typer.Option("--demos", help="The demonstrations trained on, to note tasks that had none.")
+        Path,
+        typer.Option(
+            "--demos",
+            help="The demonstrations trained on, to note tasks that had none, for weights that do not list them.",
+        ),
     ] = MINIWOB_DEMOS,
     out: Annotated[Path, typer.Option("--out")] = Path("bench/results/miniwob.json"),
     json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
@@ -961,7 +967,7 @@ def bench_miniwob(
     from deskhand.policy.experts import EXPERTS
     from deskhand.policy.model import parameter_count
     from deskhand.policy.recordings import episode_dirs
-    from deskhand.policy.train import NetPolicy, WeightsError, load_net
+    from deskhand.policy.train import NetPolicy, WeightsError, load_net, trained_tasks
 
     path = weights or _miniwob_weights()
     if not path.exists():
@@ -983,6 +989,7 @@ def bench_miniwob(
             "observation": "screenshot + utterance only",
             "actions": "coordinate mouse, keys, typed text (no element or DOM actions)",
         },
+        "speed_baselines": bench.BASELINES,
         "parameters": parameter_count(net),
         "torch_threads": 1,
         "inference_ms_median_isolated": bench.latency_ms(NetPolicy(net)),
@@ -990,6 +997,9 @@ def bench_miniwob(
     }
     people = bench.read_humans(humans) if humans.exists() else {}
     chosen = _read_tasks(tasks)
+    demonstrated = trained_tasks(path)  # older weights do not say: ask the demonstrations, if any are here
+    if demonstrated is None and demos.exists():
+        demonstrated = {t for t in chosen if episode_dirs(demos, t)}
     finished: dict[str, bench.TaskResult] = {}
 
     def results(pending: str) -> list[bench.TaskResult]:
@@ -1009,7 +1019,7 @@ def bench_miniwob(
         for future in as_completed(futures):
             task = futures[future]
             finished[task] = bench.summarize(task, future.result(), people.get(task))
-            if not episode_dirs(demos, task):
+            if demonstrated is not None and task not in demonstrated:
                 note = "no demonstrations of this task were trained on" + (
                     "" if task in EXPERTS else " (no expert)"
                 )
@@ -1025,31 +1035,46 @@ def bench_miniwob(
     if json_out:
         print(json.dumps(doc, indent=2))
         return
-    table = Table("task", "success", "steps", "episode s", "people", "people s", "people/ours", "infer ms")
+    table = Table(
+        "task",
+        "success",
+        "steps",
+        "episode s",
+        "won s",
+        "people",
+        "people s",
+        "people/ours",
+        "KLM/ours",
+        "infer ms",
+    )
+
+    def num(value: float | None, form: str) -> str:
+        return format(value, form) if value is not None else ""
+
     for r in rows:
         if not r.attempted:
             table.add_row(
-                r.task,
-                "not attempted",
-                "",
-                "",
-                f"{r.human_success or ''}",
-                f"{r.human_median_s or ''}",
-                "",
-                "",
+                r.task, "not attempted", "", "", "", num(r.human_success, ".2f"), num(r.human_median_s, "g")
             )
             continue
         table.add_row(
             r.task,
-            f"{r.success:.2f}",
-            f"{r.mean_steps:.1f}",
-            f"{r.mean_episode_s:.3f}",
-            f"{r.human_success or ''}",
-            f"{r.human_median_s or ''}",
-            f"{r.human_over_ours:.1f}x" if r.human_over_ours else "",
-            f"{r.mean_inference_ms:.2f}" if r.mean_inference_ms else "",
+            num(r.success, ".2f"),
+            num(r.mean_steps, ".1f"),
+            num(r.mean_episode_s, ".3f"),
+            num(r.median_success_s, ".3f"),
+            num(r.human_success, ".2f"),
+            num(r.human_median_s, "g"),
+            num(r.human_over_ours_success, ".1f") + ("x" if r.human_over_ours_success else ""),
+            num(r.klm_over_ours_success, ".1f") + ("x" if r.klm_over_ours_success else ""),
+            num(r.mean_inference_ms, ".2f"),
         )
     console.print(table)
+    console.print(
+        "episode s: our mean over all episodes; won s: our median over successful ones. people/ours: people's "
+        "median successful episode (the MiniWoB++ demonstrations) over won s; KLM/ours: the Keystroke-Level-Model "
+        "time of the same actions over won s."
+    )
     console.print(f"written to {out}")
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from deskhand.policy.bench import Episode, Human, not_attempted, read_humans, report, summarize
+from deskhand.policy.base import Kind, PolicyAction
+from deskhand.policy.bench import Episode, Human, klm_seconds, not_attempted, read_humans, report, summarize
+from deskhand.record.human import KLM
 
 
 def test_summary_gives_success_steps_and_people_over_ours_time_ratio():
@@ -13,12 +15,64 @@ def test_summary_gives_success_steps_and_people_over_ours_time_ratio():
     assert r.mean_inference_ms is not None and 3.9 < r.mean_inference_ms < 4.0
 
 
+def test_people_are_compared_with_our_successful_episodes_only_as_their_median_is():
+    eps = [
+        Episode(True, 2, 0.2, [0.002], klm_s=4.0),
+        Episode(True, 2, 0.4, [0.002], klm_s=6.0),
+        Episode(False, 30, 3.0, [0.004] * 30, klm_s=60.0),
+    ]
+    r = summarize("click-tab-2", eps, Human(0.97, 4.8))
+    assert r.median_success_s is not None and abs(r.median_success_s - 0.3) < 1e-9
+    assert abs(r.human_over_ours_success - 4.8 / 0.3) < 1e-9  # type: ignore[operator]
+    assert abs(r.human_over_ours - 4.8 / 1.2) < 1e-9  # type: ignore[operator]  # the harsher figure stays
+    assert r.klm_median_s == 5.0 and abs(r.klm_over_ours_success - 5.0 / 0.3) < 1e-9  # type: ignore[operator]
+
+
+def test_a_task_never_won_has_no_speed_ratio():
+    r = summarize("book-flight", [Episode(False, 30, 2.0, [0.01], klm_s=40.0)], Human(0.87, 17.4))
+    assert (
+        r.median_success_s is None and r.human_over_ours_success is None and r.klm_over_ours_success is None
+    )
+    assert r.human_over_ours is not None
+
+
+def test_klm_counts_a_drag_as_press_point_release_and_a_move_as_nothing():
+    k = KLM()
+    drag = [
+        PolicyAction(Kind.MOUSEDOWN, 10, 10),
+        PolicyAction(Kind.MOVE, 50, 10),
+        PolicyAction(Kind.MOUSEUP, 90, 10),
+    ]
+    assert abs(klm_seconds(drag) - (k.M + k.P + k.B + k.P + k.B)) < 1e-9
+
+
+def test_klm_charges_a_hand_move_each_time_the_device_changes():
+    k = KLM()
+    acts = [
+        PolicyAction(Kind.CLICK, 5, 5),
+        PolicyAction(Kind.TYPE, text="abc"),
+        PolicyAction(Kind.KEY, key="<Enter>"),
+    ]
+    typed = k.H + k.M + 3 * k.K + k.K
+    assert abs(klm_seconds(acts) - (k.M + k.P + 2 * k.B + typed)) < 1e-9
+    back = [*acts, PolicyAction(Kind.SCROLL_DOWN, 5, 5)]
+    assert abs(klm_seconds(back) - klm_seconds(acts) - (k.H + k.B)) < 1e-9
+
+
 def test_a_task_without_a_policy_is_not_attempted_and_has_no_numbers():
     r = not_attempted("drag-box", Human(0.99, None), "no expert yet")
     assert not r.attempted and r.success is None and r.mean_steps is None
     doc = report([r, summarize("a", [Episode(True, 1, 0.1, [0.001])], None)], {})
     assert doc["attempted"] == 1 and doc["total"] == 2
     assert doc["mean_success_attempted"] == 1.0 and doc["mean_success_all_tasks_unattempted_as_0"] == 0.5
+
+
+def test_report_says_how_far_klm_overshoots_people_where_both_are_known():
+    fast = summarize("a", [Episode(True, 1, 0.1, [0.001], klm_s=3.0)], Human(0.9, 1.5))
+    slow = summarize("b", [Episode(True, 1, 0.1, [0.001], klm_s=12.0)], Human(0.9, 4.0))
+    untimed = summarize("c", [Episode(True, 1, 0.1, [0.001], klm_s=50.0)], Human(0.9, None))
+    assert report([fast, slow, untimed], {})["klm_over_people_median"] == 2.5
+    assert report([untimed], {})["klm_over_people_median"] is None
 
 
 def test_people_csv_blank_cells_are_none(tmp_path):

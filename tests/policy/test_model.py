@@ -17,7 +17,16 @@ from deskhand.policy.model import (
     grid_cell,
     parameter_count,
 )
-from deskhand.policy.train import NetPolicy, TrainConfig, WeightsError, decode, load_net, train
+from deskhand.policy.train import (
+    NetPolicy,
+    TrainConfig,
+    WeightsError,
+    decode,
+    load_net,
+    save_net,
+    train,
+    trained_tasks,
+)
 
 SMALL = ModelConfig(channels=8, wide=16, text_dim=8, max_chars=32, word_buckets=64, max_words=8)
 
@@ -152,6 +161,16 @@ def test_weights_of_another_net_version_are_one_clear_error(tmp_path):
     (tmp_path / "junk.pt").write_bytes(b"not a torch file")
     with pytest.raises(WeightsError, match=r"junk\.pt"):
         load_net(tmp_path / "junk.pt")
+
+
+def test_weights_name_the_tasks_they_were_trained_on_and_older_ones_say_nothing(tmp_path):
+    net = PixelPolicyNet(SMALL)
+    save_net(net, tmp_path / "new.pt", ["login-user", "click-button"])
+    save_net(net, tmp_path / "old.pt")
+    assert trained_tasks(tmp_path / "new.pt") == {"click-button", "login-user"}
+    assert trained_tasks(tmp_path / "old.pt") is None
+    assert trained_tasks(tmp_path / "missing.pt") is None
+    assert load_net(tmp_path / "new.pt").config == SMALL
 
 
 def test_decode_skips_an_avoided_click_and_its_neighbouring_cells_for_the_next_hottest_place():

@@ -15,6 +15,17 @@ import numpy as np
 
 from deskhand.policy.base import Kind, Observation, Policy, PolicyAction
 from deskhand.policy.miniwob import EVAL_SEED, MiniwobConfig, MiniwobEnv, next_look
+from deskhand.record.human import KLM
+
+BASELINES = {
+    "human_over_ours_success": "people's median successful episode (MiniWoB++ human demonstrations, "
+    "../shared/data/miniwob_human.csv) over our median successful episode, in this run",
+    "human_over_ours": "the same people's median over our mean episode with failed episodes counted: harsher",
+    "klm_over_ours_success": "the Keystroke-Level-Model time of our successful episodes' own actions "
+    "(klm_seconds) over our median successful episode: for tasks people were not timed on",
+}
+
+_KLM = KLM()  # Card, Moran and Newell's operator times
 
 
 @dataclass(frozen=True)
@@ -37,7 +48,11 @@ class TaskResult:
     median_inference_ms: float | None = None
     human_success: float | None = None
     human_median_s: float | None = None
-    human_over_ours: float | None = None
+    human_over_ours: float | None = None  # people's median over our mean, failed episodes counted
+    median_success_s: float | None = None  # our successful episodes only, as people's median is
+    human_over_ours_success: float | None = None  # people's median over median_success_s
+    klm_median_s: float | None = None  # a person at KLM pace doing our successful episodes' actions
+    klm_over_ours_success: float | None = None  # klm_median_s over median_success_s
     note: str = ""
 
 
@@ -47,6 +62,7 @@ class Episode:
     steps: int
     seconds: float
     inference_s: list[float]
+    klm_s: float = 0.0  # the Keystroke-Level-Model time of the same actions
 
 
 class RandomClicks(Policy):
@@ -66,17 +82,51 @@ def run_episode(
     """One episode from reset to the task's verdict or the step limit; the clock starts after reset."""
     obs = env.reset(seed)
     policy.reset()
-    started, inference, success, steps = clock(), [], False, 0
-    for steps in range(1, env.config.max_steps + 1):  # noqa: B007 - steps is the count taken
+    started, inference, actions, success = clock(), [], [], False
+    for _ in range(env.config.max_steps):
         t0 = clock()
         action = policy.act(obs)
         inference.append(clock() - t0)
+        actions.append(action)
         result = env.step(action)
         if result.done:
             success = result.success
             break
         obs = next_look(env, action, result.obs)
-    return Episode(success, steps, clock() - started, inference)
+    return Episode(success, len(actions), clock() - started, inference, klm_seconds(actions))
+
+
+def klm_seconds(actions: list[PolicyAction], klm: KLM = _KLM) -> float:
+    """A person's Keystroke-Level-Model time for the same actions, for tasks people were not timed on.
+
+    M (thinking) before each click, press and typed text; P to point, B per button press or release,
+    K per key or typed character, H when the hand moves between mouse and keyboard. A wheel tick is
+    a B. A bare move is the policy waiting for the screen, and counts nothing: a low estimate.
+
+    >>> round(klm_seconds([PolicyAction(Kind.CLICK), PolicyAction(Kind.TYPE, text="ab")]), 2)
+    4.96
+    """
+    total, hand = 0.0, "mouse"
+    for a in actions:
+        device = "keyboard" if a.kind in (Kind.KEY, Kind.TYPE) else "mouse"
+        if a.kind is not Kind.MOVE and device != hand:
+            total, hand = total + klm.H, device
+        if a.kind in (Kind.CLICK, Kind.DBLCLICK, Kind.MOUSEDOWN, Kind.TYPE):
+            total += klm.M
+        if a.kind in (Kind.CLICK, Kind.DBLCLICK, Kind.MOUSEDOWN, Kind.MOUSEUP):
+            total += klm.P
+        total += {
+            Kind.CLICK: 2 * klm.B,
+            Kind.DBLCLICK: 4 * klm.B,
+            Kind.MOUSEDOWN: klm.B,
+            Kind.MOUSEUP: klm.B,
+            Kind.SCROLL_UP: klm.B,
+            Kind.SCROLL_DOWN: klm.B,
+            Kind.KEY: klm.K,
+            Kind.TYPE: klm.K * len(a.text),
+            Kind.MOVE: 0.0,
+        }[a.kind]
+    return total
 
 
 def evaluate(
@@ -111,9 +161,16 @@ def read_humans(path: Path) -> dict[str, Human]:
 
 
 def summarize(task: str, episodes: list[Episode], human: Human | None) -> TaskResult:
-    """Per-task figures; the time ratio is people's median over our mean episode time."""
+    """Per-task figures and time ratios within this run.
+
+    People's median counts only their successful episodes, so the like-for-like ratio is over
+    ours alone; the ratio over our mean with failed episodes counted is kept as the harsher one.
+    """
     human = human or Human(None, None)
     seconds = statistics.fmean(e.seconds for e in episodes)
+    won = [e for e in episodes if e.success]
+    ours = statistics.median(e.seconds for e in won) if won else None
+    klm = statistics.median(e.klm_s for e in won) if won else None
     inference = [s for e in episodes for s in e.inference_s]
     return TaskResult(
         task=task,
@@ -127,6 +184,10 @@ def summarize(task: str, episodes: list[Episode], human: Human | None) -> TaskRe
         human_success=human.success,
         human_median_s=human.median_s,
         human_over_ours=human.median_s / seconds if human.median_s and seconds > 0 else None,
+        median_success_s=ours,
+        human_over_ours_success=human.median_s / ours if human.median_s and ours else None,
+        klm_median_s=klm,
+        klm_over_ours_success=klm / ours if klm and ours else None,
     )
 
 
@@ -138,6 +199,7 @@ def not_attempted(task: str, human: Human | None, note: str) -> TaskResult:
 def report(results: list[TaskResult], extra: dict[str, Any]) -> dict[str, Any]:
     """The JSON document: per-task rows, and means over the attempted tasks and over all of them."""
     done = [r for r in results if r.attempted and r.success is not None]
+    both = [r.klm_median_s / r.human_median_s for r in done if r.klm_median_s and r.human_median_s]
     return {
         **extra,
         "tasks": [asdict(r) for r in results],
@@ -149,6 +211,8 @@ def report(results: list[TaskResult], extra: dict[str, Any]) -> dict[str, Any]:
         "mean_success_all_tasks_unattempted_as_0": sum(r.success or 0.0 for r in done) / len(results)
         if results
         else None,
+        # how far the KLM estimate overshoots people where both are known: KLM ratios are that much kinder
+        "klm_over_people_median": statistics.median(both) if both else None,
     }
 
 

@@ -185,11 +185,14 @@ def hardware_bf16() -> bool:
         return False
 
 
-def save_net(net: PixelPolicyNet, path: Path) -> None:
-    """Weights as float16 (half the size), with the model config beside them."""
+def save_net(net: PixelPolicyNet, path: Path, tasks: list[str] | None = None) -> None:
+    """Weights as float16 (half the size), with the model config and the tasks demonstrated beside them."""
     path.parent.mkdir(parents=True, exist_ok=True)
     state = {k: v.half() if v.is_floating_point() else v for k, v in net.state_dict().items()}
-    torch.save({"config": dataclasses.asdict(net.config), "state": state}, path)
+    blob: dict[str, object] = {"config": dataclasses.asdict(net.config), "state": state}
+    if tasks is not None:
+        blob["tasks"] = sorted(tasks)
+    torch.save(blob, path)
 
 
 class WeightsError(Exception):
@@ -207,6 +210,15 @@ def load_net(path: Path) -> PixelPolicyNet:
             f"{path}: not weights for this version of the policy ({first}); run `deskhand train`"
         ) from None
     return net.eval()
+
+
+def trained_tasks(path: Path) -> set[str] | None:
+    """The tasks whose demonstrations the weights were trained on; None if the file does not say."""
+    try:
+        tasks = torch.load(path, map_location="cpu", weights_only=True).get("tasks")
+    except (OSError, RuntimeError, AttributeError, pickle.UnpicklingError):
+        return None
+    return set(tasks) if isinstance(tasks, list) else None
 
 
 class NetPolicy(Policy):
