@@ -26,6 +26,7 @@ from deskhand.policy.train import (
     save_net,
     train,
     trained_tasks,
+    untyped_start,
 )
 
 SMALL = ModelConfig(channels=8, wide=16, text_dim=8, max_chars=32, word_buckets=64, max_words=8)
@@ -91,6 +92,7 @@ def test_decode_copies_typed_text_from_the_utterance():
     out = {
         "kind": torch.eye(len(KINDS))[[KINDS.index(Kind.TYPE)]],
         "start": torch.eye(32)[[7]],
+        "start_at": torch.tensor([7]),  # the start the end logits belong to
         "end": torch.eye(32)[[11]],
         "heat": torch.zeros(1, 10),
         "key": torch.zeros(1, len(KEYS)),
@@ -171,6 +173,26 @@ def test_weights_name_the_tasks_they_were_trained_on_and_older_ones_say_nothing(
     assert trained_tasks(tmp_path / "old.pt") is None
     assert trained_tasks(tmp_path / "missing.pt") is None
     assert load_net(tmp_path / "new.pt").config == SMALL
+
+
+def _heads(kind: Kind, start_logits: list[float]) -> dict[str, torch.Tensor]:
+    kinds = torch.zeros(1, len(KINDS))
+    kinds[0, KINDS.index(kind)] = 5.0
+    start = torch.tensor([start_logits])
+    return {"kind": kinds, "start": start, "start_at": start.argmax(1)}
+
+
+def test_a_phrase_typed_already_gives_way_to_the_next_likely_one():
+    three_fields = _heads(Kind.TYPE, [0.0, 2.1, -9.0, 2.0, -9.0, 1.9])  # three phrases about as likely
+    assert untyped_start(three_fields, typed={1}) == 3
+    assert untyped_start(three_fields, typed={1, 3}) == 5
+    assert untyped_start(three_fields, typed=set()) is None  # its best is new: keep it
+
+
+def test_a_phrase_with_no_likely_other_is_typed_again_as_in_both_password_fields():
+    one_phrase = _heads(Kind.TYPE, [9.0, -9.0, -9.0, -9.0])
+    assert untyped_start(one_phrase, typed={0}) is None
+    assert untyped_start(_heads(Kind.CLICK, [0.0, 2.1, 2.0]), typed={1}) is None  # not about to type
 
 
 def test_decode_skips_an_avoided_click_and_its_neighbouring_cells_for_the_next_hottest_place():

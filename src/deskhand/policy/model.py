@@ -98,7 +98,10 @@ def _film(x: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor) -> torch.Ten
 
 
 class PixelPolicyNet(nn.Module):
-    """(image, chars, words, previous kind, step) -> heat-map, kind, key, copy-start and copy-end logits."""
+    """(image, chars, words, previous kind, step) -> heat-map, kind, key, copy-start and copy-end logits.
+
+    The output also holds `start_at`, the copy start the end logits were computed for.
+    """
 
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
@@ -176,7 +179,14 @@ class PixelPolicyNet(nn.Module):
         length = at[None] - start_at[:, None]  # (B, L): an end before the start is no end
         end = torch.bmm((q_end + self.span(first)).unsqueeze(1), keys).squeeze(1)
         end = end + self.span_length(length.clamp(min=0)).squeeze(-1) + pad + (length < 0) * -1e4
-        return {"heat": heat, "kind": self.kind(z), "key": self.key(z), "start": start, "end": end}
+        return {
+            "heat": heat,
+            "kind": self.kind(z),
+            "key": self.key(z),
+            "start": start,
+            "end": end,
+            "start_at": start_at,  # the start the end logits belong to
+        }
 
 
 def parameter_count(net: nn.Module) -> int:

@@ -168,7 +168,7 @@ def train(
         batch = _shifted(data, idx, config.shift, model, gen)
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
             out = net(batch.image, batch.chars, batch.words, batch.prev, batch.step, batch.start)
-        loss = loss_of({k: v.float() for k, v in out.items()}, batch)
+        loss = loss_of({k: v.float() for k, v in out.items() if k != "start_at"}, batch)
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -226,7 +226,9 @@ class NetPolicy(Policy):
 
     An action already done on this very screen (to the pixel) did nothing visible, so it is not
     done again: the next best one is tried instead, as a person would, rather than a loop to the
-    step limit.
+    step limit. Likewise a phrase already typed in this episode gives way to the next likely one
+    that is not (a form's fields each take their own value), unless no other is likely: then it
+    is meant to be typed again ("the password into both fields").
     """
 
     def __init__(self, net: PixelPolicyNet, max_text: int = 40) -> None:
@@ -238,6 +240,7 @@ class NetPolicy(Policy):
         self.step = 0
         self.screen: np.ndarray | None = None
         self.tried: set[PolicyAction] = set()
+        self.typed: set[int] = set()  # where in the utterance each phrase typed so far starts
 
     def act(self, obs: Observation) -> PolicyAction:
         cfg, prev = self.net.config, self.prev
@@ -248,14 +251,36 @@ class NetPolicy(Policy):
         prev_index = torch.tensor([len(KINDS) if kind is None else KINDS.index(kind)])
         chars = torch.from_numpy(encode_chars(obs.utterance, cfg.max_chars))[None]
         words = torch.from_numpy(encode_words(obs.utterance, cfg.word_buckets, cfg.max_words))[None]
+        step = torch.tensor([self.step])
         with torch.inference_mode():
-            out = self.net(image, chars, words, prev_index, torch.tensor([self.step]))
+            out = self.net(image, chars, words, prev_index, step)
+            fresh = untyped_start(out, self.typed)
+            if fresh is not None:  # the ends of another phrase: one more pass, only when this happens
+                out = self.net(image, chars, words, prev_index, step, start_at=torch.tensor([fresh]))
         if self.screen is None or not np.array_equal(obs.screenshot, self.screen):
             self.screen, self.tried = obs.screenshot.copy(), set()
         self.prev = decode(out, obs.utterance, cfg, self.max_text, avoid=self.tried)
         self.tried.add(self.prev)
+        if self.prev.kind is Kind.TYPE:
+            self.typed.add(int(out["start_at"][0]))
         self.step += 1
         return self.prev
+
+
+def untyped_start(out: dict[str, torch.Tensor], typed: set[int], floor: float = 0.05) -> int | None:
+    """Where to copy from instead, when the kind head would type and its best start was typed already.
+
+    None when the best start is new, or when no other start has at least `floor` probability.
+    """
+    if KINDS[int(out["kind"][0].argmax())] is not Kind.TYPE or int(out["start_at"][0]) not in typed:
+        return None
+    p = out["start"][0].softmax(0)
+    for start in p.argsort(descending=True).tolist():
+        if p[start] < floor:
+            return None
+        if start not in typed:
+            return start
+    return None
 
 
 def decode(
@@ -294,7 +319,7 @@ def _ranked(
     for k in out["kind"][0].argsort(descending=True).tolist():
         kind = KINDS[k]
         if kind is Kind.TYPE:
-            start = int(out["start"][0].argmax())
+            start = int(out["start_at"][0])
             ends = out["end"][0, start : start + max_text]
             yield PolicyAction(Kind.TYPE, text=utterance[start : start + int(ends.argmax()) + 1])
         elif kind is Kind.KEY:
