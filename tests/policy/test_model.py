@@ -163,6 +163,10 @@ def test_weights_of_another_net_version_are_one_clear_error(tmp_path):
     (tmp_path / "junk.pt").write_bytes(b"not a torch file")
     with pytest.raises(WeightsError, match=r"junk\.pt"):
         load_net(tmp_path / "junk.pt")
+    (tmp_path / "empty.pt").write_bytes(b"")  # a copy cut short: click would print only "Aborted."
+    with pytest.raises(WeightsError, match=r"empty\.pt"):
+        load_net(tmp_path / "empty.pt")
+    assert trained_tasks(tmp_path / "empty.pt") is None
 
 
 def test_weights_name_the_tasks_they_were_trained_on_and_older_ones_say_nothing(tmp_path):

@@ -204,7 +204,7 @@ def load_net(path: Path) -> PixelPolicyNet:
         blob = torch.load(path, map_location="cpu", weights_only=True)
         net = PixelPolicyNet(ModelConfig(**blob["config"]))
         net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in blob["state"].items()})
-    except (OSError, RuntimeError, KeyError, TypeError, pickle.UnpicklingError) as e:
+    except (OSError, EOFError, RuntimeError, KeyError, TypeError, pickle.UnpicklingError) as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise WeightsError(
             f"{path}: not weights for this version of the policy ({first}); run `deskhand train`"
@@ -216,7 +216,7 @@ def trained_tasks(path: Path) -> set[str] | None:
     """The tasks whose demonstrations the weights were trained on; None if the file does not say."""
     try:
         tasks = torch.load(path, map_location="cpu", weights_only=True).get("tasks")
-    except (OSError, RuntimeError, AttributeError, pickle.UnpicklingError):
+    except (OSError, EOFError, RuntimeError, AttributeError, pickle.UnpicklingError):
         return None
     return set(tasks) if isinstance(tasks, list) else None
 
