@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -200,25 +201,37 @@ class WeightsError(Exception):
 
 
 def load_net(path: Path) -> PixelPolicyNet:
+    blob = _weights_file(path)
     try:
-        blob = torch.load(path, map_location="cpu", weights_only=True)
         net = PixelPolicyNet(ModelConfig(**blob["config"]))
         net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in blob["state"].items()})
-    except (OSError, EOFError, RuntimeError, KeyError, TypeError, pickle.UnpicklingError) as e:
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise WeightsError(
-            f"{path}: not weights for this version of the policy ({first}); run `deskhand train`"
-        ) from None
+    except (RuntimeError, KeyError, TypeError, AttributeError) as e:
+        raise _not_weights(path, e) from None
     return net.eval()
 
 
 def trained_tasks(path: Path) -> set[str] | None:
     """The tasks whose demonstrations the weights were trained on; None if the file does not say."""
     try:
-        tasks = torch.load(path, map_location="cpu", weights_only=True).get("tasks")
-    except (OSError, EOFError, RuntimeError, AttributeError, pickle.UnpicklingError):
+        tasks = _weights_file(path).get("tasks")
+    except WeightsError:
         return None
     return set(tasks) if isinstance(tasks, list) else None
+
+
+def _weights_file(path: Path) -> dict[str, Any]:
+    try:
+        blob = torch.load(path, map_location="cpu", weights_only=True)
+    except (OSError, EOFError, RuntimeError, pickle.UnpicklingError) as e:
+        raise _not_weights(path, e) from None
+    if not isinstance(blob, dict):
+        raise _not_weights(path, TypeError(f"a {type(blob).__name__}, not a dict"))
+    return blob
+
+
+def _not_weights(path: Path, e: Exception) -> WeightsError:
+    first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    return WeightsError(f"{path}: not weights for this version of the policy ({first}); run `deskhand train`")
 
 
 class NetPolicy(Policy):
