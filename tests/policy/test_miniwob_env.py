@@ -54,6 +54,27 @@ def test_a_wheel_tick_has_landed_when_its_step_returns_and_the_policy_gets_no_do
     assert np.array_equal(scrolled.screenshot, later.screenshot)  # nothing still under way
 
 
+@pytest.mark.x11
+def test_a_look_has_miniwobs_own_screenshot_pixels_even_with_the_window_scrolled():
+    from miniwob.screenshot import get_screenshot, pil_to_numpy_array
+
+    with MiniwobEnv(MiniwobConfig("click-checkboxes")) as env:
+        env.reset(1)
+        instance = env._env.instance
+        width, height = instance.task_width, instance.task_height
+
+        def theirs() -> np.ndarray:
+            shot = get_screenshot(instance.driver, instance.inner_width, instance.inner_height, width, height)
+            return pil_to_numpy_array(shot)
+
+        still = theirs()
+        assert np.array_equal(instance.look(), still)
+        instance.driver.execute_script("document.body.style.height = '3000px'; window.scrollTo(0, 40);")
+        scrolled = env.step(PolicyAction(Kind.MOVE, x=5, y=5)).obs.screenshot  # the step reads the scroll
+        assert np.array_equal(scrolled, theirs())
+        assert not np.array_equal(scrolled, still)
+
+
 class _Env:
     """Just enough of MiniwobEnv to count the looks the loop asks for."""
 

@@ -7,6 +7,8 @@ for the scripted experts that make demonstrations (`expert_dom`), never handed t
 
 from __future__ import annotations
 
+import base64
+import io
 import os
 import time
 from dataclasses import dataclass
@@ -22,6 +24,12 @@ TRAIN_SEED_LIMIT = 1_000_000
 _FILLS_JS = (
     "var o = {}; for (var r in core.previousDOMInfo) { var e = core.previousDOMInfo[r];"
     " if (e.getAttribute && e.getAttribute('fill')) o[r] = e.getAttribute('fill'); } return o;"
+)
+# What the loop reads after each action, in one round trip to chromedriver (about 4 ms each) where
+# miniwob makes three: the verdict, the utterance, and the window's scroll for the screenshot's clip.
+_STATE_JS = (
+    "return {done: WOB_DONE_GLOBAL, env_reward: WOB_REWARD_GLOBAL, raw_reward: WOB_RAW_REWARD_GLOBAL,"
+    " reason: WOB_REWARD_REASON, utterance: core.getUtterance(), x: window.scrollX, y: window.scrollY};"
 )
 NO_TIMER_MS = 2_000_000_000  # below 2**31 ms, or setTimeout fires at once
 # miniwob's own flags, plus frame pacing off: headless Chromium otherwise paces frames at 60 Hz and
@@ -125,17 +133,23 @@ class MiniwobEnv:
         done = bool(done) or self.steps >= self.config.max_steps
         return StepResult(obs=_observation(raw), done=done, success=success, reward=float(reward))
 
-    def settle(self, obs: Observation, timeout_s: float = 1.0) -> Observation:
-        """Look again until two looks in a row match: the pause a person makes while a menu fades.
+    def settle(self, obs: Observation, still_s: float = 0.02, timeout_s: float = 1.0) -> Observation:
+        """Look again until the screen has not changed for `still_s`: the pause a person makes while
+        a menu fades.
 
-        Costs one look on a still screen; `timeout_s` bounds it on one that never stops moving.
+        `still_s` is longer than one tick of a page's animation (13-17 ms), so two looks that
+        happen to fall within one tick do not pass for a still screen. Costs about two looks on a
+        still screen; `timeout_s` bounds it on one that never stops moving.
         """
-        frame, deadline = obs.screenshot, time.perf_counter() + timeout_s
-        while time.perf_counter() < deadline:
+        frame, now = obs.screenshot, time.perf_counter()
+        since, deadline = now, now + timeout_s
+        while now < deadline:
             look = self._env.instance.look()
-            if np.array_equal(look, frame):
+            now = time.perf_counter()
+            if not np.array_equal(look, frame):
+                frame, since = look, now
+            elif now - since >= still_s:
                 break
-            frame = look
         return Observation(screenshot=frame, utterance=obs.utterance)
 
     def expert_dom(self) -> list[dict[str, Any]]:
@@ -182,8 +196,9 @@ def _environment(config: MiniwobConfig, space: Any) -> Any:
     """miniwob's environment on a browser started with CHROME_ARGS and the configured binaries."""
     from miniwob.environment import MiniWoBEnvironment
     from miniwob.observation import UTTERANCE_MAX_LENGTH
-    from miniwob.screenshot import get_screenshot, pil_to_numpy_array
+    from miniwob.selenium_actions import execute_action_on_chromedriver
     from miniwob.selenium_instance import SeleniumInstance
+    from PIL import Image
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
@@ -205,25 +220,61 @@ def _environment(config: MiniwobConfig, space: Any) -> Any:
             self.inner_width, self.inner_height = self.driver.execute_script(
                 "return [window.innerWidth, window.innerHeight];"
             )
+            self.scroll = {"x": 0, "y": 0}
 
         def look(self) -> Any:
-            """The task area's pixels now, (H, W, 3) uint8."""
-            shot = get_screenshot(
-                self.driver, self.inner_width, self.inner_height, self.task_width, self.task_height
-            )
-            return pil_to_numpy_array(shot)
+            """The task area's pixels now, (H, W, 3) uint8: the same pixels as miniwob's screenshot.
 
-        def get_observation(self, use_cached_fields: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
+            Only the task area is captured, in 11 ms where miniwob's whole window takes 27. The
+            clip is in page coordinates, so it follows the window's scroll from the last state read.
+            """
+            clip = {**self.scroll, "width": self.task_width, "height": self.task_height, "scale": 1}
+            shot = self.driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "clip": clip})
+            image = Image.open(io.BytesIO(base64.b64decode(shot["data"]))).convert("RGB")
+            if image.size != (self.task_width, self.task_height):  # a device pixel ratio other than 1
+                image = image.resize((self.task_width, self.task_height))
+            return np.asarray(image)
+
+        def state(self) -> dict[str, Any]:
+            """The verdict and the utterance, and the window's scroll noted for `look`."""
+            state: dict[str, Any] = self.driver.execute_script(_STATE_JS)
+            self.scroll = {"x": state.pop("x"), "y": state.pop("y")}
+            said = state.pop("utterance")
+            state["utterance"] = said["utterance"] if isinstance(said, dict) else said
+            return state
+
+        def step(
+            self,
+            action: Any,
+            space: Any,
+            obs: list[Any],
+            rewards: list[Any],
+            dones: list[Any],
+            infos: list[Any],
+        ) -> None:
+            """miniwob's step with one state read after the action instead of three reads.
+
+            Before acting, miniwob checks that the episode is not over. Only a timer can end it
+            between two steps, so the check is made only when the timer is on.
+            """
+            if not (config.timer and self.get_metadata()["done"]):
+                execute_action_on_chromedriver(action, self.cached_fields, space, self.driver)
+            state = self.state()
+            rewards[0], dones[0], infos[0] = self.reward_processor(state), state["done"], state
+            obs[0] = self.get_empty_observation() if state["done"] else self.observation(state)
+
+        def observation(self, state: dict[str, Any]) -> dict[str, Any]:
             """What a policy gets, the utterance and the screenshot; no DOM (see `expert_dom`)."""
-            said = self.driver.execute_script("return core.getUtterance();")
-            utterance = said["utterance"] if isinstance(said, dict) else said
             self.cached_fields: list[Any] = []  # fields serve TYPE_FIELD, an action a policy may not take
             return {
-                "utterance": utterance[:UTTERANCE_MAX_LENGTH],
+                "utterance": state["utterance"][:UTTERANCE_MAX_LENGTH],
                 "dom_elements": (),
                 "screenshot": self.look(),
                 "fields": (),
-            }, {}
+            }
+
+        def get_observation(self, use_cached_fields: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
+            return self.observation(self.state()), {}
 
     class Environment(MiniWoBEnvironment):
         def _hard_reset_instance(self) -> None:
