@@ -835,6 +835,9 @@ def train(
     minutes: Annotated[
         float, typer.Option("--minutes", help="Training time budget, after the inputs are prepared.")
     ] = 25.0,
+    jobs: Annotated[
+        int, typer.Option("--jobs", min=1, help="Tasks recorded at once, each with its own browser.")
+    ] = 2,
     out: Annotated[
         Path | None, typer.Option("--out", help="Weights file; the shipped one by default.")
     ] = None,
@@ -847,6 +850,8 @@ def train(
 
     Example: deskhand train --tasks ../shared/data/miniwob_dev_suite.txt --minutes 20
     """
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
     import numpy as np
 
     from deskhand.policy import demos as demo_io
@@ -861,26 +866,28 @@ def train(
     with_expert = [t for t in chosen if t in EXPERTS]
     parts, stats, demonstrated = [], {}, []
     with console.status("demonstrations") as status:
+        with ProcessPoolExecutor(jobs) as pool:  # each task its own browser
+            futures = {
+                pool.submit(demo_io.record_task, task, demos, episodes, min_rows, max_episodes): task
+                for task in with_expert
+            }
+            for done, future in enumerate(as_completed(futures), 1):
+                try:
+                    s = future.result()
+                except RecordingError as e:
+                    pool.shutdown(wait=False, cancel_futures=True)  # the tasks not started yet
+                    fail(str(e))
+                if s is not None:
+                    stats[futures[future]] = {
+                        "expert_success": s.successes / max(s.episodes, 1),
+                        "rows": s.rows,
+                    }
+                status.update(f"demonstrations: {done}/{len(with_expert)} tasks ready, {jobs} at a time")
         for task in with_expert:
             if not episode_dirs(demos, task):
-                status.update(f"demonstrations: {task}")
-                _, s = demo_io.collect(task, EXPERTS[task], range(1, episodes + 1), out=demos)
-                stats[task] = {"expert_success": s.successes / max(s.episodes, 1), "rows": s.rows}
-            recorded = episode_dirs(demos, task)
-            if not recorded:  # an expert with no success leaves no recordings
                 continue
-            if not recorded[-1].name.isdigit():
-                fail(f"{recorded[-1]}: not an episode recording (those are named by their seed)")
             try:
                 part = demo_io.load_task(demos, task)
-                more = demo_io.more_seeds(
-                    int(recorded[-1].name), len(recorded), len(part), min_rows, max_episodes
-                )
-                if more:
-                    status.update(f"demonstrations: {len(more)} more of {task}")
-                    _, s = demo_io.collect(task, EXPERTS[task], more, out=demos)
-                    stats[task] = {"expert_success": s.successes / max(s.episodes, 1), "rows": s.rows}
-                    part = demo_io.load_task(demos, task)
             except RecordingError as e:
                 fail(str(e))
             parts.append(part)

@@ -11,7 +11,7 @@ import pytest
 
 from deskhand.desktop.action import Click, Drag
 from deskhand.policy.base import KEYS, Kind, PolicyAction
-from deskhand.policy.demos import collect, load_task
+from deskhand.policy.demos import cache_path, collect, load_task, record_task
 from deskhand.policy.experts import EXPERTS
 from deskhand.policy.recordings import (
     episode_dir,
@@ -231,3 +231,12 @@ def test_collected_episodes_read_back_as_the_same_rows_as_in_memory(tmp_path: Pa
         assert np.array_equal(getattr(back, name), getattr(made, name)), name
     with Recording.open(episode_dir(tmp_path, "click-button", 2)) as rec:
         assert [type(a.action) for a in rec.actions] == [Click] * len(read_episode(rec.root))
+
+
+@pytest.mark.x11  # a real headless Chromium
+def test_a_task_is_recorded_up_to_its_minimum_rows_once_and_then_left_alone(tmp_path: Path):
+    first = record_task("click-button", tmp_path, episodes=3, min_rows=5, max_episodes=8)
+    assert first is not None and first.rows == 2  # 3 one-click episodes, then the 2 more that 5 rows need
+    assert [p.name for p in episode_dirs(tmp_path, "click-button")][-1] == "0000005"
+    assert len(load_task(tmp_path, "click-button")) == 5 and cache_path(tmp_path, "click-button").exists()
+    assert record_task("click-button", tmp_path, episodes=3, min_rows=5, max_episodes=8) is None

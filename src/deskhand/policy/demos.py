@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from deskhand.policy.base import KEYS, KINDS, Kind, PolicyAction
-from deskhand.policy.experts import Expert
+from deskhand.policy.experts import EXPERTS, Expert
 from deskhand.policy.miniwob import TRAIN_SEED_LIMIT, MiniwobConfig, MiniwobEnv, next_look
 from deskhand.policy.recordings import episode_dir, episode_dirs, read_episode, recordable, write_episode
 from deskhand.record.format import META_FILE, RecordingError
@@ -114,6 +114,34 @@ def collect(
             if on_episode:
                 on_episode(seed)
     return _pack(rows), CollectStats(task, episodes, successes, len(rows))
+
+
+def record_task(
+    task: str, demos: Path, episodes: int, min_rows: int, max_episodes: int
+) -> CollectStats | None:
+    """Record `task`'s demonstrations under `demos` and pack them: seeds 1..`episodes` if it has none,
+    then more while it has fewer than `min_rows` rows (see `more_seeds`).
+
+    What was recorded in this call, or None if the task had enough already. Each task has its own
+    browser and folder, so several can be recorded at once. A damaged or foreign episode is a
+    RecordingError naming it. The task's expert is found here by name: experts are closures, which
+    cannot be sent to another process.
+    """
+    expert, stats = EXPERTS[task], None
+    if not episode_dirs(demos, task):
+        _, stats = collect(task, expert, range(1, episodes + 1), out=demos)
+    recorded = episode_dirs(demos, task)
+    if not recorded:  # an expert with no success leaves no recordings
+        return stats
+    if not recorded[-1].name.isdigit():
+        raise RecordingError(f"{recorded[-1]}: not an episode recording (those are named by their seed)")
+    more = more_seeds(
+        int(recorded[-1].name), len(recorded), len(load_task(demos, task)), min_rows, max_episodes
+    )
+    if more:
+        _, stats = collect(task, expert, more, out=demos)
+        load_task(demos, task)  # packs the cache here, in parallel with the other tasks
+    return stats
 
 
 def more_seeds(last_seed: int, episodes: int, rows: int, min_rows: int, max_episodes: int) -> range:
