@@ -225,8 +225,9 @@ def _environment(config: MiniwobConfig, space: Any) -> Any:
         def look(self) -> Any:
             """The task area's pixels now, (H, W, 3) uint8: the same pixels as miniwob's screenshot.
 
-            Only the task area is captured, in 11 ms where miniwob's whole window takes 27. The
-            clip is in page coordinates, so it follows the window's scroll from the last state read.
+            Only the task area is captured: no PNG of the whole window to encode and decode
+            (`bench/miniwob_look.py`). The clip is in page coordinates, so it follows the window's
+            scroll from the last state read.
             """
             clip = {**self.scroll, "width": self.task_width, "height": self.task_height, "scale": 1}
             shot = self.driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "clip": clip})
