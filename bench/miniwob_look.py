@@ -47,7 +47,7 @@ def theirs(instance: Any) -> np.ndarray:
 
 def ours(instance: Any) -> np.ndarray:
     instance.state()
-    return np.asarray(instance.look())
+    return instance.look()
 
 
 def main() -> None:

@@ -856,6 +856,7 @@ def train(
 
     from deskhand.policy import demos as demo_io
     from deskhand.policy.experts import EXPERTS
+    from deskhand.policy.miniwob import BrowserError
     from deskhand.policy.model import parameter_count
     from deskhand.policy.recordings import episode_dirs
     from deskhand.policy.train import TrainConfig, hardware_bf16, save_net
@@ -874,8 +875,9 @@ def train(
             for done, future in enumerate(as_completed(futures), 1):
                 try:
                     s = future.result()
-                except RecordingError as e:
-                    pool.shutdown(wait=False, cancel_futures=True)  # the tasks not started yet
+                except (RecordingError, BrowserError) as e:
+                    for other in futures:  # the tasks not started yet
+                        other.cancel()
                     fail(str(e))
                 if s is not None:
                     stats[futures[future]] = {
@@ -972,6 +974,7 @@ def bench_miniwob(
 
     from deskhand.policy import bench
     from deskhand.policy.experts import EXPERTS
+    from deskhand.policy.miniwob import BrowserError
     from deskhand.policy.model import parameter_count
     from deskhand.policy.recordings import episode_dirs
     from deskhand.policy.train import NetPolicy, WeightsError, load_net, trained_tasks
@@ -1025,7 +1028,13 @@ def bench_miniwob(
         futures = {pool.submit(bench.evaluate_weights, t, path, episodes, timer): t for t in chosen}
         for future in as_completed(futures):
             task = futures[future]
-            finished[task] = bench.summarize(task, future.result(), people.get(task))
+            try:
+                episodes_run = future.result()
+            except BrowserError as e:
+                for other in futures:  # the tasks not started yet
+                    other.cancel()
+                fail(str(e))
+            finished[task] = bench.summarize(task, episodes_run, people.get(task))
             if demonstrated is not None and task not in demonstrated:
                 note = "no demonstrations of this task were trained on" + (
                     "" if task in EXPERTS else " (no expert)"

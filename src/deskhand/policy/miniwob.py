@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import io
 import os
+import shutil
 import time
 from dataclasses import dataclass
 from types import TracebackType
@@ -76,6 +77,24 @@ class MiniwobConfig:
     chromedriver: str = "/usr/bin/chromedriver"
 
 
+class BrowserError(RuntimeError):
+    """Chromium or chromedriver is not where the config says: one clear line, not Selenium's trace."""
+
+
+def browser(config: MiniwobConfig) -> tuple[str, str]:
+    """The Chromium and chromedriver to start, from the environment or the config; BrowserError if missing."""
+    found = []
+    for name, variable, default in (
+        ("Chromium", "MINIWOB_CHROME_BINARY", config.chrome_binary),
+        ("chromedriver", "MINIWOB_CHROMEDRIVER", config.chromedriver),
+    ):
+        path = os.environ.get(variable, default)
+        if shutil.which(path) is None:
+            raise BrowserError(f"no {name} at {path}: `make install` installs it, or set {variable}")
+        found.append(path)
+    return found[0], found[1]
+
+
 @dataclass(frozen=True)
 class StepResult:
     """What one step did: the next observation, whether the episode is over and if it succeeded."""
@@ -109,6 +128,7 @@ class MiniwobEnv:
             scroll_time=0,  # one wheel tick, as a person's, not a 150 ms gesture
         )
         self.config = config
+        browser(config)  # a missing browser is one clear line, before anything is started
         self._env = _environment(config, space)
         self.steps = 0
 
@@ -208,10 +228,9 @@ def _environment(config: MiniwobConfig, space: Any) -> Any:
     class Instance(SeleniumInstance):
         def create_driver(self) -> None:
             options = webdriver.ChromeOptions()
-            options.binary_location = os.environ.get("MINIWOB_CHROME_BINARY", config.chrome_binary)
+            options.binary_location, driver = browser(config)
             for arg in CHROME_ARGS:
                 options.add_argument(arg)
-            driver = os.environ.get("MINIWOB_CHROMEDRIVER", config.chromedriver)
             self.driver = webdriver.Chrome(service=Service(executable_path=driver), options=options)
             self.driver.implicitly_wait(5)
             self.driver.get(self.url)
