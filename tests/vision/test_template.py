@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from deskhand.vision.template import Match, MatchConfig, find, find_multiscale
@@ -177,6 +177,7 @@ def textured_template(seed: int, width: int, height: int, cell: int) -> np.ndarr
 
 
 @settings(max_examples=40, deadline=None)
+@example(seed=8963, width=25, height=16, cell=7, fx=0.078125, fy=0.09375)  # coarse peak 6 px off: CI found it
 @given(
     seed=st.integers(0, 2**16),
     width=st.integers(16, 90),

@@ -325,19 +325,30 @@ def _refine(
 ) -> list[tuple[int, int, float]]:
     """Follow each candidate of the level above (half this resolution) to its best spot here.
 
-    Best first; candidates that converge on one spot are kept once.
+    A best spot on the window's edge may have a better one just past it (a coarse peak can
+    be off by more than the margin on a low, repetitive texture), so the window moves there
+    and looks again, a few times at most. Best first; candidates that converge on one spot
+    are kept once.
     """
     th, tw = templ.shape
     height, width = image.shape
     best: dict[tuple[int, int], float] = {}
     for cx, cy, _ in coarse:
-        x0, y0 = max(0, 2 * cx + border - margin), max(0, 2 * cy + border - margin)
-        x1, y1 = min(width, 2 * cx + border + tw + margin), min(height, 2 * cy + border + th + margin)
-        if x1 - x0 < tw or y1 - y0 < th:
-            continue
-        scores = _score_map(image[y0:y1, x0:x1], templ, flat, config.colour_weight)
-        _, score, _, (x, y) = cv2.minMaxLoc(scores)
-        best[(x + x0 - border, y + y0 - border)] = float(score)
+        x, y, score = 2 * cx, 2 * cy, None
+        for _ in range(4):
+            x0, y0 = max(0, x + border - margin), max(0, y + border - margin)
+            x1, y1 = min(width, x + border + tw + margin), min(height, y + border + th + margin)
+            if x1 - x0 < tw or y1 - y0 < th:
+                break
+            scores = _score_map(image[y0:y1, x0:x1], templ, flat, config.colour_weight)
+            _, score, _, (bx, by) = cv2.minMaxLoc(scores)
+            found = (bx + x0 - border, by + y0 - border)
+            settled = found == (x, y) or (0 < bx < scores.shape[1] - 1 and 0 < by < scores.shape[0] - 1)
+            x, y = found
+            if settled:
+                break
+        if score is not None:
+            best[(x, y)] = float(score)
     return sorted(((x, y, s) for (x, y), s in best.items()), key=lambda c: -c[2])
 
 
