@@ -8,6 +8,7 @@ import torch
 
 from deskhand.policy.base import KEYS, KINDS, Kind, Observation, PolicyAction
 from deskhand.policy.demos import Demos
+from deskhand.policy.features import policy_input
 from deskhand.policy.model import (
     ModelConfig,
     PixelPolicyNet,
@@ -219,3 +220,25 @@ def test_the_policy_never_repeats_an_action_on_a_screen_it_left_unchanged():
     assert len(set(tried)) == 5
     policy.reset()
     assert policy.act(still) == tried[0]  # a new episode may try it again
+
+
+def test_a_policy_acts_as_its_net_does_though_it_reads_each_utterance_once_and_runs_channels_last():
+    net = PixelPolicyNet(SMALL).eval()
+    policy = NetPolicy(PixelPolicyNet(SMALL))
+    policy.net.load_state_dict(net.state_dict())
+    rng = np.random.default_rng(3)
+    utterances = ['Type "Doyle" and press Enter.'] * 3 + ['Click "Cancel".'] * 3
+    for step, utterance in enumerate(utterances):
+        screen = rng.integers(0, 256, (210, 160, 3), dtype=np.uint8)
+        kind, x, y = (
+            (None, 0.0, 0.0) if policy.prev is None else (policy.prev.kind, policy.prev.x, policy.prev.y)
+        )
+        image = torch.from_numpy(policy_input(screen, utterance, kind, x, y)).permute(2, 0, 1)[None]
+        chars = torch.from_numpy(encode_chars(utterance, SMALL.max_chars))[None]
+        words = torch.from_numpy(encode_words(utterance, SMALL.word_buckets, SMALL.max_words))[None]
+        prev = torch.tensor([len(KINDS) if kind is None else KINDS.index(kind)])
+        with torch.inference_mode():
+            out = net(image, chars, words, prev, torch.tensor([step]))
+        acted = policy.act(Observation(screen, utterance))
+        assert acted == decode(out, utterance, SMALL)
+    assert policy.net.stem[0].weight.is_contiguous(memory_format=torch.channels_last)

@@ -82,6 +82,9 @@ def _cells(pixels: int, stride: int) -> int:
     return pixels // stride  # the patch stem drops a partial last row
 
 
+Reading = tuple[torch.Tensor, torch.Tensor, torch.Tensor]  # what `PixelPolicyNet.read` makes of an utterance
+
+
 class _Residual(nn.Module):
     """x + relu(conv3x3(x)), dilated to widen the view without more layers."""
 
@@ -141,20 +144,19 @@ class PixelPolicyNet(nn.Module):
         prev: torch.Tensor,
         step: torch.Tensor,
         start_at: torch.Tensor | None = None,
+        reading: Reading | None = None,
     ) -> dict[str, torch.Tensor]:
         """image (B, in_channels, H, W) uint8, chars (B, L), words (B, K), prev and step (B,) -> logits.
 
         The end logits are those of a phrase starting at `start_at` (B,): the true start in
         training, the best start logit when it is None. An end picked on its own overran into the
-        next field's value ("Doyle from year 2013" for "Doyle").
+        next field's value ("Doyle from year 2013" for "Doyle"). `reading` is `read(chars, words)`
+        done already: it is the same for every step of an episode.
         """
         at = torch.arange(chars.shape[1], device=chars.device)
-        per_char = F.relu(self.char_conv((self.char_embed(chars) + self.char_pos(at)).transpose(1, 2)))
-        per_char = (per_char + F.relu(self.char_wide(per_char))).transpose(1, 2)  # (B, L, D)
-        mask = (chars > 0).float().unsqueeze(-1)
-        char_vec = (per_char * mask).sum(1) / mask.sum(1).clamp(min=1)  # (B, D)
+        per_char, char_vec, word_vec = self.read(chars, words) if reading is None else reading
         history = self.prev_embed(prev) + self.step_embed(step.clamp(0, self.config.max_step))
-        text = torch.cat([char_vec, self.word_embed(words) + history], 1)  # (B, 2D)
+        text = torch.cat([char_vec, word_vec + history], 1)  # (B, 2D)
 
         fine = self.stem(image.float() / 255.0)  # (B, c, H/4, W/4)
         coarse = self.down(fine) + self.where  # (B, wide, H/8, W/8)
@@ -187,6 +189,15 @@ class PixelPolicyNet(nn.Module):
             "end": end,
             "start_at": start_at,  # the start the end logits belong to
         }
+
+    def read(self, chars: torch.Tensor, words: torch.Tensor) -> Reading:
+        """The utterance's encoding: each character in context (B, L, D), their mean and the words (B, D)."""
+        at = torch.arange(chars.shape[1], device=chars.device)
+        per_char = F.relu(self.char_conv((self.char_embed(chars) + self.char_pos(at)).transpose(1, 2)))
+        per_char = (per_char + F.relu(self.char_wide(per_char))).transpose(1, 2)
+        mask = (chars > 0).float().unsqueeze(-1)
+        char_vec = (per_char * mask).sum(1) / mask.sum(1).clamp(min=1)
+        return per_char, char_vec, self.word_embed(words)
 
 
 def parameter_count(net: nn.Module) -> int:

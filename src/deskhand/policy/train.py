@@ -21,6 +21,7 @@ from deskhand.policy.features import policy_input
 from deskhand.policy.model import (
     ModelConfig,
     PixelPolicyNet,
+    Reading,
     cell_centre,
     encode_chars,
     encode_words,
@@ -245,7 +246,10 @@ class NetPolicy(Policy):
     """
 
     def __init__(self, net: PixelPolicyNet, max_text: int = 40) -> None:
-        self.net, self.max_text = net, max_text
+        # Channels-last convs run about a third faster on one core; the screenshot already is (H, W, C).
+        # `to` converts the net in place: it is the policy's from here on.
+        self.net, self.max_text = net.eval(), max_text
+        self.net.to(memory_format=torch.channels_last)  # type: ignore[call-overload]  # documented, not in the stubs
         self.reset()
 
     def reset(self) -> None:
@@ -254,6 +258,7 @@ class NetPolicy(Policy):
         self.screen: np.ndarray | None = None
         self.tried: set[PolicyAction] = set()
         self.typed: set[int] = set()  # where in the utterance each phrase typed so far starts
+        self.reading: tuple[str, torch.Tensor, torch.Tensor, Reading] | None = None
 
     def act(self, obs: Observation) -> PolicyAction:
         cfg, prev = self.net.config, self.prev
@@ -262,14 +267,13 @@ class NetPolicy(Policy):
         pixels = policy_input(obs.screenshot, obs.utterance, kind, x, y)
         image = torch.from_numpy(pixels).permute(2, 0, 1)[None]
         prev_index = torch.tensor([len(KINDS) if kind is None else KINDS.index(kind)])
-        chars = torch.from_numpy(encode_chars(obs.utterance, cfg.max_chars))[None]
-        words = torch.from_numpy(encode_words(obs.utterance, cfg.word_buckets, cfg.max_words))[None]
         step = torch.tensor([self.step])
         with torch.inference_mode():
-            out = self.net(image, chars, words, prev_index, step)
+            chars, words, reading = self._read(obs.utterance)
+            out = self.net(image, chars, words, prev_index, step, reading=reading)
             fresh = untyped_start(out, self.typed)
             if fresh is not None:  # the ends of another phrase: one more pass, only when this happens
-                out = self.net(image, chars, words, prev_index, step, start_at=torch.tensor([fresh]))
+                out = self.net(image, chars, words, prev_index, step, torch.tensor([fresh]), reading)
         if self.screen is None or not np.array_equal(obs.screenshot, self.screen):
             self.screen, self.tried = obs.screenshot.copy(), set()
         self.prev = decode(out, obs.utterance, cfg, self.max_text, avoid=self.tried)
@@ -278,6 +282,15 @@ class NetPolicy(Policy):
             self.typed.add(int(out["start_at"][0]))
         self.step += 1
         return self.prev
+
+    def _read(self, utterance: str) -> tuple[torch.Tensor, torch.Tensor, Reading]:
+        """The utterance encoded and read by the net, once for all the steps it stays the same."""
+        if self.reading is None or self.reading[0] != utterance:
+            cfg = self.net.config
+            chars = torch.from_numpy(encode_chars(utterance, cfg.max_chars))[None]
+            words = torch.from_numpy(encode_words(utterance, cfg.word_buckets, cfg.max_words))[None]
+            self.reading = utterance, chars, words, self.net.read(chars, words)
+        return self.reading[1:]
 
 
 def untyped_start(out: dict[str, torch.Tensor], typed: set[int], floor: float = 0.05) -> int | None:
