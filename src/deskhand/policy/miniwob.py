@@ -26,11 +26,12 @@ _FILLS_JS = (
     "var o = {}; for (var r in core.previousDOMInfo) { var e = core.previousDOMInfo[r];"
     " if (e.getAttribute && e.getAttribute('fill')) o[r] = e.getAttribute('fill'); } return o;"
 )
-# What the loop reads after each action, in one round trip to chromedriver (about 4 ms each) where
-# miniwob makes three: the verdict, the utterance, and the window's scroll for the screenshot's clip.
+# What the loop reads after each action, in one round trip where miniwob makes three: the verdict,
+# the utterance, and the window's scroll for the screenshot's clip. It is a CDP Runtime.evaluate:
+# about 4 ms against 10 for chromedriver's execute_script, measured on one page.
 _STATE_JS = (
-    "return {done: WOB_DONE_GLOBAL, env_reward: WOB_REWARD_GLOBAL, raw_reward: WOB_RAW_REWARD_GLOBAL,"
-    " reason: WOB_REWARD_REASON, utterance: core.getUtterance(), x: window.scrollX, y: window.scrollY};"
+    "({done: WOB_DONE_GLOBAL, env_reward: WOB_REWARD_GLOBAL, raw_reward: WOB_RAW_REWARD_GLOBAL,"
+    " reason: WOB_REWARD_REASON, utterance: core.getUtterance(), x: window.scrollX, y: window.scrollY})"
 )
 NO_TIMER_MS = 2_000_000_000  # below 2**31 ms, or setTimeout fires at once
 # miniwob's own flags, plus frame pacing off: headless Chromium otherwise paces frames at 60 Hz and
@@ -257,7 +258,14 @@ def _environment(config: MiniwobConfig, space: Any) -> Any:
 
         def state(self) -> dict[str, Any]:
             """The verdict and the utterance, and the window's scroll noted for `look`."""
-            state: dict[str, Any] = self.driver.execute_script(_STATE_JS)
+            answer = self.driver.execute_cdp_cmd(
+                "Runtime.evaluate", {"expression": _STATE_JS, "returnByValue": True}
+            )
+            if "exceptionDetails" in answer:
+                raise RuntimeError(
+                    f"the task page could not be read: {answer['exceptionDetails'].get('text')}"
+                )
+            state: dict[str, Any] = answer["result"]["value"]
             self.scroll = {"x": state.pop("x"), "y": state.pop("y")}
             said = state.pop("utterance")
             state["utterance"] = said["utterance"] if isinstance(said, dict) else said
