@@ -2,7 +2,8 @@
 
 After each action, miniwob 1.1 reads the verdict twice (before and after acting), the utterance
 once, and screenshots the whole window as PNG before cropping the task area. deskhand reads all it
-needs in one script and captures only the task area. Both run interleaved in one browser on the same
+needs in one script and captures only the task area, both on its own DevTools socket rather than
+through chromedriver. Both run interleaved in one browser on the same
 page, so the ratio (miniwob's time over ours) is within one run. The pixels must be the same, and
 each pair is checked.
 
