@@ -93,7 +93,7 @@ class DevTools:
     """
 
     def __init__(self, debugger_address: str, url: str, timeout_s: float = 10.0) -> None:
-        import websocket  # websocket-client, a dependency of selenium
+        import websocket  # websocket-client
 
         with urlopen(f"http://{debugger_address}/json/list", timeout=timeout_s) as answer:
             pages = [t for t in json.load(answer) if t.get("type") == "page"]
