@@ -4,13 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from deskhand.run.runner import (
-    _changed_anywhere,
-    _distance,
-    _reads_as,
-    _whole_screen_changed,
-    shown_elsewhere,
-)
+from deskhand.run.runner import _changed_anywhere, _distance, _reads_as, _whole_screen_changed
 
 
 def _screen() -> np.ndarray:
@@ -59,16 +53,3 @@ def test_text_read_back_allows_a_misread_letter_but_not_scattered_letters() -> N
     assert _reads_as("customeremail", "custorneremail")  # OCR read m as rn
     assert not _reads_as("DearBobNg", "Dear")  # only the head landed
     assert not _reads_as("refund42", "r1e2f3u4n5d6")  # every letter, none in order with its neighbours
-
-
-def test_an_effect_elsewhere_is_not_a_caret_blinking_before_the_app_handled_the_key() -> None:
-    blink = _screen()
-    blink[100:120, 300:301] = 0
-    title = _screen()
-    title[5:17, 200:260] = 0  # the '*' gone and the title redrawn
-    assert not shown_elsewhere(_screen(), blink, threshold=24, waited=0.05, caret_after=0.5)
-    assert shown_elsewhere(_screen(), title, threshold=24, waited=0.05, caret_after=0.5)
-    assert shown_elsewhere(
-        _screen(), blink, threshold=24, waited=0.6, caret_after=0.5
-    )  # Return moved the caret
-    assert not shown_elsewhere(_screen(), _screen(), threshold=24, waited=5.0, caret_after=0.5)
