@@ -21,6 +21,7 @@ from deskhand.learn.compile import (
     anchor,
     describe,
     effect_of,
+    lossless_end,
     parameterize,
     read_target,
     slug,
@@ -361,3 +362,20 @@ def test_a_small_change_with_no_point_is_an_effect_elsewhere() -> None:
     after[200:230, 300:420] = (30, 120, 40)
     effect, crop = effect_of(observed(before, after, KeyPress("Return")), None, 1.0, CONFIG)
     assert effect == Effect(elsewhere=True) and crop is None
+
+
+def test_the_last_actions_effect_is_what_changed_not_the_videos_compression_noise():
+    before = np.full((200, 300, 3), 240, np.uint8)
+    before[60:80, 20:280] = (180, 30, 60)  # a red warning bar
+    before[66:74, 40:260:3] = 255  # its white text
+    noise = np.random.default_rng(0).integers(-50, 51, before.shape)
+    noise[:60] = noise[80:] = 0  # the codec blurs the bar's text, and only there
+    before_lossy = np.clip(before.astype(int) + noise, 0, 255).astype(np.uint8)
+    end_lossy = before_lossy.copy()
+    end_lossy[5:15, 100:200] = 0  # the title redrawn after Ctrl+S
+    end = lossless_end(before, before_lossy, end_lossy, threshold=40)
+    assert (end[5:15, 100:200] == 0).all() and np.array_equal(end[20:], before[20:])
+    effect, _ = effect_of(observed(before, end, KeyPress("ctrl+s")), None, 1.0, LearnConfig())
+    assert effect.elsewhere and not effect.whole_screen
+    noisy, _ = effect_of(observed(before, end_lossy, KeyPress("ctrl+s")), None, 1.0, LearnConfig())
+    assert noisy.whole_screen  # as the end frame alone read

@@ -66,7 +66,7 @@ class Observed:
     after: np.ndarray
 
 
-def observe(recording: Recording) -> list[Observed]:
+def observe(recording: Recording, threshold: int = LearnConfig.change_threshold) -> list[Observed]:
     """Each action with its lossless before-frame; after = the next action's before-frame (or the end)."""
     befores = []
     for action, files in zip(recording.actions, recording.files, strict=True):
@@ -76,9 +76,26 @@ def observe(recording: Recording) -> list[Observed]:
         if image is None:
             raise SkillError(f"{recording.root / files.frame_png}: unreadable")
         befores.append(np.ascontiguousarray(image[:, :, ::-1]))
-    end = recording.frame_at(recording.meta.clock.end_ns).pixels
-    afters = [*befores[1:], end]
+    afters = befores[1:]
+    if befores:
+        last_lossy = recording.frame_at(recording.actions[-1].t_start_ns).pixels
+        end_lossy = recording.frame_at(recording.meta.clock.end_ns).pixels
+        afters.append(lossless_end(befores[-1], last_lossy, end_lossy, threshold))
     return [Observed(a, b, c) for a, b, c in zip(recording.actions, befores, afters, strict=True)]
+
+
+def lossless_end(
+    before: np.ndarray, before_lossy: np.ndarray, end_lossy: np.ndarray, threshold: int
+) -> np.ndarray:
+    """The recording's last screen, lossless wherever it did not change after the last action.
+
+    Only the lossy video has the end. Against a lossless before-frame its compression noise alone
+    reads as change: white text on Mousepad's red warning bar did, and with the title Ctrl+S
+    changed it made a save look like a new screen, which the run then waited for in vain. Two
+    frames of the same video differ only where the screen did.
+    """
+    changed = np.abs(end_lossy.astype(np.int16) - before_lossy).max(axis=2) > threshold
+    return np.where(changed[..., None], end_lossy, before)
 
 
 def _clip(x: int, y: int, w: int, h: int, frame: np.ndarray) -> tuple[int, int, int, int]:
@@ -385,7 +402,7 @@ def learn(
     if not kinds[0]:
         raise SkillError(f"{first.root} has no actions to learn from")
     scale = first.meta.display.scale
-    steps, crops, labels = compile_steps(observe(first), ocr, scale, config)
+    steps, crops, labels = compile_steps(observe(first, config.change_threshold), ocr, scale, config)
     texts = [[a.action.text if isinstance(a.action, TypeText) else "" for a in r.actions] for r in recordings]
     steps, parameters = parameterize(steps, labels, texts)
     display = first.meta.display
