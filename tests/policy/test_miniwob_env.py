@@ -10,7 +10,7 @@ import pytest
 from deskhand.policy.base import Kind, Observation, PolicyAction
 from deskhand.policy.bench import run_episode
 from deskhand.policy.experts.dom import box, click
-from deskhand.policy.miniwob import MiniwobConfig, MiniwobEnv, StepResult, next_look
+from deskhand.policy.miniwob import BrowserError, DevTools, MiniwobConfig, MiniwobEnv, StepResult, next_look
 
 
 @pytest.mark.x11  # a real browser, started by the test; no display needed (headless)
@@ -119,3 +119,14 @@ def test_demonstrations_and_the_bench_share_one_rule_for_when_to_wait():
     assert env.settled == 0
     next_look(env, PolicyAction(Kind.MOVE, x=5, y=5), obs)  # type: ignore[arg-type]
     assert env.settled == 1
+
+
+def test_a_browser_that_is_gone_is_one_clear_browser_error_not_a_socket_trace():
+    with pytest.raises(BrowserError, match="did not answer"):
+        DevTools("127.0.0.1:9", "file:///nowhere.html", timeout_s=1)  # the discard port: nothing listens
+    with MiniwobEnv(MiniwobConfig("click-button")) as env:
+        env.reset(1)
+        instance = env._env.instance
+        instance.devtools.close()  # as when Chromium dies mid-episode
+        with pytest.raises(BrowserError, match="stopped answering"):
+            instance.look()

@@ -81,7 +81,7 @@ class MiniwobConfig:
 
 
 class BrowserError(RuntimeError):
-    """Chromium or chromedriver is not where the config says: one clear line, not Selenium's trace."""
+    """Chromium or chromedriver is not where the config says, or stopped answering: one clear line."""
 
 
 class DevTools:
@@ -89,30 +89,38 @@ class DevTools:
 
     A call through chromedriver (execute_script, execute_cdp_cmd) is an HTTP request that chromedriver
     relays; here it goes straight to Chromium. Nothing is enabled on the socket, so no events arrive
-    and every message read is a reply.
+    and every message read is a reply. A browser that is gone or does not answer is a BrowserError.
     """
 
     def __init__(self, debugger_address: str, url: str, timeout_s: float = 10.0) -> None:
         import websocket  # websocket-client
 
-        with urlopen(f"http://{debugger_address}/json/list", timeout=timeout_s) as answer:
-            pages = [t for t in json.load(answer) if t.get("type") == "page"]
-        page = next((t for t in pages if t.get("url") == url), pages[0] if len(pages) == 1 else None)
-        if page is None:
-            raise BrowserError(f"no page at {url} among Chromium's {len(pages)} pages")
-        # Chromium refuses a DevTools socket whose handshake has an Origin header
-        self._socket = websocket.create_connection(
-            page["webSocketDebuggerUrl"], timeout=timeout_s, suppress_origin=True
-        )
+        try:
+            with urlopen(f"http://{debugger_address}/json/list", timeout=timeout_s) as answer:
+                pages = [t for t in json.load(answer) if t.get("type") == "page"]
+            page = next((t for t in pages if t.get("url") == url), pages[0] if len(pages) == 1 else None)
+            if page is None:
+                raise BrowserError(f"no page at {url} among Chromium's {len(pages)} pages")
+            # Chromium refuses a DevTools socket whose handshake has an Origin header
+            self._socket = websocket.create_connection(
+                page["webSocketDebuggerUrl"], timeout=timeout_s, suppress_origin=True
+            )
+        except (OSError, ValueError, websocket.WebSocketException) as e:
+            raise BrowserError(f"Chromium's DevTools at {debugger_address} did not answer: {e}") from None
         self._id = 0
 
     def __call__(self, method: str, **params: Any) -> dict[str, Any]:
+        import websocket
+
         self._id += 1
-        self._socket.send(json.dumps({"id": self._id, "method": method, "params": params}))
-        while (reply := json.loads(self._socket.recv())).get("id") != self._id:
-            pass
+        try:
+            self._socket.send(json.dumps({"id": self._id, "method": method, "params": params}))
+            while (reply := json.loads(self._socket.recv())).get("id") != self._id:
+                pass
+        except (OSError, ValueError, websocket.WebSocketException) as e:
+            raise BrowserError(f"Chromium stopped answering {method}: {e or type(e).__name__}") from None
         if "error" in reply:
-            raise RuntimeError(f"{method}: {reply['error'].get('message')}")
+            raise BrowserError(f"{method}: {reply['error'].get('message')}")
         result: dict[str, Any] = reply["result"]
         return result
 
@@ -305,7 +313,7 @@ def _environment(config: MiniwobConfig, space: Any) -> Any:
             """The verdict and the utterance, and the window's scroll noted for `look`."""
             answer = self.devtools("Runtime.evaluate", expression=_STATE_JS, returnByValue=True)
             if "exceptionDetails" in answer:
-                raise RuntimeError(
+                raise BrowserError(
                     f"the task page could not be read: {answer['exceptionDetails'].get('text')}"
                 )
             state: dict[str, Any] = answer["result"]["value"]
