@@ -121,6 +121,7 @@ def test_demonstrations_and_the_bench_share_one_rule_for_when_to_wait():
     assert env.settled == 1
 
 
+@pytest.mark.x11  # a real browser, started by the test; no display needed (headless)
 def test_a_browser_that_is_gone_is_one_clear_browser_error_not_a_socket_trace():
     with pytest.raises(BrowserError, match="did not answer"):
         DevTools("127.0.0.1:9", "file:///nowhere.html", timeout_s=1)  # the discard port: nothing listens
