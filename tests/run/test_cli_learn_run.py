@@ -65,6 +65,8 @@ def test_run_with_an_app_and_inputs_prints_json_and_does_the_job(skill, tmp_path
         f"text_2={values['text_2']}",
         "--trace",
         str(tmp_path / "trace.mp4"),
+        "--report",
+        str(tmp_path / "report"),  # an escalation's report stays out of the checkout
         home=tmp_path / "home",
     )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -127,7 +127,14 @@ def test_a_removed_target_escalates_with_a_report_and_no_further_input(tmp_path,
 def _run_cli(skill_dir: Path, display: str, checkpoint: Path, *extra: str) -> subprocess.Popen[str]:
     inputs = [arg for name, value in NEW.items() for arg in ("--input", f"{name}={value}")]
     command = [sys.executable, "-m", "deskhand.cli", "run", str(skill_dir), "--display", display, *inputs]
-    command += ["--checkpoint", str(checkpoint), "--json", *extra]
+    command += [
+        "--checkpoint",
+        str(checkpoint),
+        "--report",
+        str(checkpoint.parent / "report"),
+        "--json",
+        *extra,
+    ]
     return subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=os.environ
     )
