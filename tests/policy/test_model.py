@@ -213,6 +213,21 @@ def test_decode_skips_an_avoided_click_and_its_neighbouring_cells_for_the_next_h
     assert decode(out, "", cfg, avoid={PolicyAction(Kind.DBLCLICK, x=first.x, y=first.y)}) == first
 
 
+def test_a_wait_the_screen_has_settled_from_is_not_waited_again_on_the_spot():
+    cfg = ModelConfig()
+    heat = torch.zeros(1, 52 * 40)
+    heat[0, grid_cell(100, 150, cfg)] = 5.0
+    kinds = torch.zeros(1, len(KINDS))
+    kinds[0, KINDS.index(Kind.MOVE)], kinds[0, KINDS.index(Kind.CLICK)] = 3.0, 2.0
+    out = {"kind": kinds, "heat": heat, "key": torch.zeros(1, len(KEYS))}
+    waits = decode(out, "", cfg)
+    assert waits.kind is Kind.MOVE
+    acts = decode(out, "", cfg, waited_at=waits)
+    assert (acts.kind, acts.x, acts.y) == (Kind.CLICK, waits.x, waits.y)
+    elsewhere = PolicyAction(Kind.MOVE, x=30, y=40)
+    assert decode(out, "", cfg, waited_at=elsewhere) == waits  # a wait in a new place is a new wait
+
+
 def test_the_policy_never_repeats_an_action_on_a_screen_it_left_unchanged():
     policy = NetPolicy(PixelPolicyNet(SMALL).eval())
     still = Observation(np.full((210, 160, 3), 255, np.uint8), 'Click "OK".')
@@ -239,6 +254,7 @@ def test_a_policy_acts_as_its_net_does_though_it_reads_each_utterance_once_and_r
         prev = torch.tensor([len(KINDS) if kind is None else KINDS.index(kind)])
         with torch.inference_mode():
             out = net(image, chars, words, prev, torch.tensor([step]))
+        waited = policy.prev if kind is Kind.MOVE else None  # every screen here is new
         acted = policy.act(Observation(screen, utterance))
-        assert acted == decode(out, utterance, SMALL)
+        assert acted == decode(out, utterance, SMALL, waited_at=waited)
     assert policy.net.stem[0].weight.is_contiguous(memory_format=torch.channels_last)

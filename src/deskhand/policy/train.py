@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import pickle
 import time
@@ -242,7 +243,8 @@ class NetPolicy(Policy):
     done again: the next best one is tried instead, as a person would, rather than a loop to the
     step limit. Likewise a phrase already typed in this episode gives way to the next likely one
     that is not (a form's fields each take their own value), unless no other is likely: then it
-    is meant to be typed again ("the password into both fields").
+    is meant to be typed again ("the password into both fields"). And a wait is not waited again
+    on the spot once the screen has moved and settled: the policy acts there instead.
     """
 
     def __init__(self, net: PixelPolicyNet, max_text: int = 40) -> None:
@@ -274,9 +276,11 @@ class NetPolicy(Policy):
             fresh = untyped_start(out, self.typed)
             if fresh is not None:  # the ends of another phrase: one more pass, only when this happens
                 out = self.net(image, chars, words, prev_index, step, torch.tensor([fresh]), reading)
-        if self.screen is None or not np.array_equal(obs.screenshot, self.screen):
+        changed = self.screen is None or not np.array_equal(obs.screenshot, self.screen)
+        if changed:
             self.screen, self.tried = obs.screenshot.copy(), set()
-        self.prev = decode(out, obs.utterance, cfg, self.max_text, avoid=self.tried)
+        waited = prev if prev is not None and prev.kind is Kind.MOVE and changed else None
+        self.prev = decode(out, obs.utterance, cfg, self.max_text, avoid=self.tried, waited_at=waited)
         self.tried.add(self.prev)
         if self.prev.kind is Kind.TYPE:
             self.typed.add(int(out["start_at"][0]))
@@ -315,27 +319,39 @@ def decode(
     cfg: ModelConfig,
     max_text: int = 40,
     avoid: set[PolicyAction] | frozenset[PolicyAction] = frozenset(),
+    waited_at: PolicyAction | None = None,
 ) -> PolicyAction:
     """The first row of the heads' logits as the best action not in `avoid` (the best, if all are).
 
     A pointer action within two heat-map cells of an avoided one of its kind counts as that one:
-    the cell next door is most likely the same button.
+    the cell next door is most likely the same button. `waited_at` is a pointer move after which
+    the screen moved and then settled: that wait is over, so if the best action is to wait there
+    again, the best action of another kind is taken instead (choose-date-easy's second wait for
+    a calendar already gone).
     """
     near = 2 * cfg.stride
+    ranked = _ranked(out, utterance, cfg, max_text)
+    if waited_at is not None:
+        first = next(ranked)
+        again = first.kind is Kind.MOVE and _same_place(first, waited_at, near)
+        ranked = (a for a in ranked if a.kind is not Kind.MOVE) if again else itertools.chain([first], ranked)
     best = None
-    for action in _ranked(out, utterance, cfg, max_text):
+    for action in ranked:
         if not any(
             a.kind is action.kind
             and a.key == action.key
             and a.text == action.text
-            and abs(a.x - action.x) <= near
-            and abs(a.y - action.y) <= near
+            and _same_place(a, action, near)
             for a in avoid
         ):
             return action
         best = best or action
     assert best is not None  # _ranked always yields
     return best
+
+
+def _same_place(a: PolicyAction, b: PolicyAction, near: float) -> bool:
+    return abs(a.x - b.x) <= near and abs(a.y - b.y) <= near
 
 
 def _ranked(
