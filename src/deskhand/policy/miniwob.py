@@ -95,6 +95,8 @@ class DevTools:
     def __init__(self, debugger_address: str, url: str, timeout_s: float = 10.0) -> None:
         import websocket  # websocket-client
 
+        # what a gone or silent browser raises, kept so that a call on the hot path imports nothing
+        self._failures = (OSError, ValueError, websocket.WebSocketException)
         try:
             with urlopen(f"http://{debugger_address}/json/list", timeout=timeout_s) as answer:
                 pages = [t for t in json.load(answer) if t.get("type") == "page"]
@@ -105,19 +107,17 @@ class DevTools:
             self._socket = websocket.create_connection(
                 page["webSocketDebuggerUrl"], timeout=timeout_s, suppress_origin=True
             )
-        except (OSError, ValueError, websocket.WebSocketException) as e:
+        except self._failures as e:
             raise BrowserError(f"Chromium's DevTools at {debugger_address} did not answer: {e}") from None
         self._id = 0
 
     def __call__(self, method: str, **params: Any) -> dict[str, Any]:
-        import websocket
-
         self._id += 1
         try:
             self._socket.send(json.dumps({"id": self._id, "method": method, "params": params}))
             while (reply := json.loads(self._socket.recv())).get("id") != self._id:
                 pass
-        except (OSError, ValueError, websocket.WebSocketException) as e:
+        except self._failures as e:
             raise BrowserError(f"Chromium stopped answering {method}: {e or type(e).__name__}") from None
         if "error" in reply:
             raise BrowserError(f"{method}: {reply['error'].get('message')}")
