@@ -131,3 +131,17 @@ def test_a_browser_that_is_gone_is_one_clear_browser_error_not_a_socket_trace():
         instance.devtools.close()  # as when Chromium dies mid-episode
         with pytest.raises(BrowserError, match="stopped answering"):
             instance.look()
+
+
+@pytest.mark.x11
+def test_messages_sent_together_get_their_own_replies_in_order_and_a_bad_one_names_itself():
+    with MiniwobEnv(MiniwobConfig("click-button")) as env:
+        env.reset(1)
+        devtools = env._env.instance.devtools
+        asks = [("Runtime.evaluate", {"expression": f"{n} * 2", "returnByValue": True}) for n in (1, 2, 3)]
+        replies = devtools.send(asks)
+        assert [r["result"]["value"] for r in replies] == [2, 4, 6]
+        assert devtools.send([]) == []
+        with pytest.raises(BrowserError, match=r"Input\.noSuchMethod"):
+            devtools.send([asks[0], ("Input.noSuchMethod", {})])
+        assert devtools("Runtime.evaluate", expression="7", returnByValue=True)["result"]["value"] == 7

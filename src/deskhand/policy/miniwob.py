@@ -1,8 +1,9 @@
 """MiniWoB++ through headless Chromium, seen as pixels and driven by coordinates, keys and text only.
 
 `to_miniwob` is the only way an action reaches the browser, and the action space it targets has no
-element, focus or field action in it, so the DOM can never be used to act. The DOM is kept aside
-for the scripted experts that make demonstrations (`expert_dom`), never handed to a policy.
+element, focus or field action in it, so the DOM can never be used to act. An action reaches the
+page as mouse and key events (`chrome_input`). The DOM is kept aside for the scripted experts that
+make demonstrations (`expert_dom`), never handed to a policy.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from urllib.request import urlopen
 import numpy as np
 
 from deskhand.policy.base import KEYS, Kind, Observation, PolicyAction
+from deskhand.policy.chrome_input import Pointer, events
 
 EVAL_SEED = 1201539860  # evaluation seeds start here; demonstrations use seeds below TRAIN_SEED_LIMIT
 TRAIN_SEED_LIMIT = 1_000_000
@@ -59,6 +61,7 @@ _MINIWOB_TYPES: dict[Kind, str] = {
     Kind.TYPE: "TYPE_TEXT",
 }
 ALLOWED_TYPES: tuple[str, ...] = tuple(_MINIWOB_TYPES.values())
+_KINDS = {name: kind for kind, name in _MINIWOB_TYPES.items()}
 FORBIDDEN_TYPES = frozenset(
     {
         "CLICK_ELEMENT",
@@ -85,7 +88,8 @@ class BrowserError(RuntimeError):
 
 
 class DevTools:
-    """Our own DevTools socket to the task's page, for the state read and the look after each action.
+    """Our own DevTools socket to the task's page, for each action's input events and the state read
+    and the look after it.
 
     A call through chromedriver (execute_script, execute_cdp_cmd) is an HTTP request that chromedriver
     relays; here it goes straight to Chromium. Nothing is enabled on the socket, so no events arrive
@@ -112,17 +116,32 @@ class DevTools:
         self._id = 0
 
     def __call__(self, method: str, **params: Any) -> dict[str, Any]:
-        self._id += 1
+        return self.send([(method, params)])[0]
+
+    def send(self, messages: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+        """The replies to `messages`, all sent before any reply is read: Chromium runs them in
+        order, and a pointer move queued for the next frame does not hold back the press after it.
+        """
+        first = self._id + 1
+        replies: dict[int, dict[str, Any]] = {}
         try:
-            self._socket.send(json.dumps({"id": self._id, "method": method, "params": params}))
-            while (reply := json.loads(self._socket.recv())).get("id") != self._id:
-                pass
+            for method, params in messages:
+                self._id += 1
+                self._socket.send(json.dumps({"id": self._id, "method": method, "params": params}))
+            while len(replies) < len(messages):
+                reply = json.loads(self._socket.recv())
+                replies[reply.get("id", 0)] = reply
         except self._failures as e:
-            raise BrowserError(f"Chromium stopped answering {method}: {e or type(e).__name__}") from None
-        if "error" in reply:
-            raise BrowserError(f"{method}: {reply['error'].get('message')}")
-        result: dict[str, Any] = reply["result"]
-        return result
+            names = ", ".join(dict.fromkeys(m for m, _ in messages))
+            raise BrowserError(f"Chromium stopped answering {names}: {e or type(e).__name__}") from None
+        results = []
+        for (method, _), reply in zip(
+            messages, (replies[i] for i in range(first, self._id + 1)), strict=True
+        ):
+            if "error" in reply:
+                raise BrowserError(f"{method}: {reply['error'].get('message')}")
+            results.append(reply["result"])
+        return results
 
     def close(self) -> None:
         self._socket.close()
@@ -172,7 +191,6 @@ class MiniwobEnv:
         space = ActionSpaceConfig(
             action_types=[ActionTypes(name) for name in ALLOWED_TYPES],
             allowed_keys=KEYS,
-            scroll_time=0,  # one wheel tick, as a person's, not a 150 ms gesture
         )
         self.config = config
         browser(config)  # a missing browser is one clear line, before anything is started
@@ -263,7 +281,6 @@ def _environment(config: MiniwobConfig, space: Any) -> Any:
     """miniwob's environment on a browser started with CHROME_ARGS and the configured binaries."""
     from miniwob.environment import MiniWoBEnvironment
     from miniwob.observation import UTTERANCE_MAX_LENGTH
-    from miniwob.selenium_actions import execute_action_on_chromedriver
     from miniwob.selenium_instance import SeleniumInstance
     from PIL import Image
     from selenium import webdriver
@@ -289,6 +306,7 @@ def _environment(config: MiniwobConfig, space: Any) -> Any:
             self.scroll = {"x": 0, "y": 0}
             address = self.driver.capabilities["goog:chromeOptions"]["debuggerAddress"]
             self.devtools = DevTools(address, self.driver.current_url)
+            self.pointer = Pointer()
 
         def close(self) -> None:
             if getattr(self, "devtools", None):
@@ -331,16 +349,26 @@ def _environment(config: MiniwobConfig, space: Any) -> Any:
             dones: list[Any],
             infos: list[Any],
         ) -> None:
-            """miniwob's step with one state read after the action instead of three reads.
+            """miniwob's step with the action's events sent on our socket, and one state read after
+            it instead of three.
 
             Before acting, miniwob checks that the episode is not over. Only a timer can end it
             between two steps, so the check is made only when the timer is on.
             """
             if not (config.timer and self.get_metadata()["done"]):
-                execute_action_on_chromedriver(action, self.cached_fields, space, self.driver)
+                self.act(action, space)
             state = self.state()
             rewards[0], dones[0], infos[0] = self.reward_processor(state), state["done"], state
             obs[0] = self.get_empty_observation() if state["done"] else self.observation(state)
+
+        def act(self, action: Any, space: Any) -> None:
+            """The pointer, key or text events of one pixels-only action (`chrome_input`)."""
+            kind = _KINDS[space.action_types[action["action_type"]].value]
+            left, top = space.compute_raw_coords(action)
+            key = space.allowed_keys[int(action["key"])] if kind is Kind.KEY else ""
+            text = action["text"] if kind is Kind.TYPE else ""
+            sent, self.pointer = events(kind, left, top, key, text, self.pointer)
+            self.devtools.send(sent)
 
         def observation(self, state: dict[str, Any]) -> dict[str, Any]:
             """What a policy gets, the utterance and the screenshot; no DOM (see `expert_dom`)."""
