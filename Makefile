@@ -39,6 +39,12 @@ bench: install
 	$(BIN)/deskhand bench speed --sizes 1920x1080,5120x2880
 	$(BIN)/deskhand bench robustness --scenario credit --rows 5
 	$(BIN)/deskhand bench gaps
+	$(BIN)/deskhand bench fleet
+	$(BIN)/python bench/demo_recordings.py
+	$(BIN)/python bench/miniwob_look.py
+	$(BIN)/python bench/miniwob_act.py
+	$(BIN)/deskhand bench miniwob
+	$(BIN)/deskhand bench miniwob --timer --episodes 10 --out bench/results/miniwob-timer.json
 
 clean:
 	rm -rf $(VENV) $(STAMP) demo-out
