@@ -4,7 +4,8 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from deskhand.policy.base import Kind
-from deskhand.policy.features import UTTERANCE_ROWS, policy_input, salient
+from deskhand.policy.features import UTTERANCE_ROWS, policy_input, salient, shown_text
+from deskhand.vision.ocr import TextBox
 from deskhand.vision.textmap import DEJAVU
 
 
@@ -40,3 +41,11 @@ def test_the_pointer_channel_marks_where_the_last_pointer_action_left_the_pointe
     assert after_click[100, 40] == 255 and after_click[100, 50] == 0
     assert policy_input(blank, "Click.", Kind.TYPE, 40, 100)[..., 5].max() == 0  # typing moves no pointer
     assert policy_input(blank, "Click.")[..., 5].max() == 0  # nothing done yet
+
+
+def test_the_text_shown_to_type_is_the_first_line_the_utterance_does_not_mention():
+    said = "Type the text below into the text field and press Submit."
+    shown, submit = TextBox("ctU3", 60, 70, 30, 12, 0.9), TextBox("Submit", 60, 150, 40, 12, 0.9)
+    assert shown_text([shown, submit], said) == "ctU3"
+    assert shown_text([TextBox("Type the text below", 5, 60, 90, 12, 0.9), shown], said) == "ctU3"
+    assert shown_text([submit], said) is None

@@ -258,3 +258,26 @@ def test_a_policy_acts_as_its_net_does_though_it_reads_each_utterance_once_and_r
         acted = policy.act(Observation(screen, utterance))
         assert acted == decode(out, utterance, SMALL, waited_at=waited)
     assert policy.net.stem[0].weight.is_contiguous(memory_format=torch.channels_last)
+
+
+def test_when_the_utterance_names_nothing_to_type_the_policy_types_the_text_on_the_screen():
+    from PIL import Image, ImageDraw, ImageFont
+
+    from deskhand.vision.textmap import DEJAVU
+
+    image = Image.new("RGB", (160, 210), "white")
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(str(DEJAVU), 16)
+    draw.text((5, 5), "Type the text below into the", font=ImageFont.truetype(str(DEJAVU), 10), fill="black")
+    draw.text((50, 80), "kQ7m", font=font, fill="black")
+    draw.text((50, 160), "Submit", font=font, fill="black")
+    policy = NetPolicy(PixelPolicyNet(SMALL))
+    policy.net.kind.bias.data[KINDS.index(Kind.TYPE)] = (
+        100.0  # the net would type, copying from the utterance
+    )
+    screen = np.asarray(image)
+    shown = policy.act(Observation(screen, "Type the text below into the text field and press Submit."))
+    assert shown == PolicyAction(Kind.TYPE, text="kQ7m")
+    policy.reset()
+    named = policy.act(Observation(screen, 'Type "Doyle" into the text field.'))
+    assert named.kind is Kind.TYPE and named.text != "kQ7m"  # a named phrase is copied from the utterance

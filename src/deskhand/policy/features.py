@@ -12,11 +12,13 @@ without it a policy with no memory cannot tell a field it just clicked from one 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import cv2
 import numpy as np
 
 from deskhand.policy.base import POINTER_KINDS, Kind
+from deskhand.vision.ocr import TextBox, letters
 from deskhand.vision.textmap import DEFAULT, TextMapConfig, render, text_map
 
 UTTERANCE_ROWS = 50  # MiniWoB draws the utterance in the top 50 rows; words are searched below it
@@ -47,6 +49,21 @@ def salient(utterance: str) -> tuple[list[str], list[str]]:
     words = [w.strip(".,:;!?") for w in rest.split()]
     named = [w for w in words if w and w.lower().strip("'") not in _INSTRUCTION_WORDS]
     return quoted[:MAX_PHRASES], named[:MAX_PHRASES]
+
+
+def shown_text(lines: Sequence[TextBox], utterance: str) -> str | None:
+    """What to type when the utterance names nothing to type: the first line read on the screen
+    that the utterance does not mention ("Type the text below ..."); None if every line is in it.
+
+    >>> said = "Type the text below into the text field and press Submit."
+    >>> shown_text([TextBox("Wpe", 60, 70, 30, 12, 0.9), TextBox("Submit", 60, 150, 40, 12, 0.9)], said)
+    'Wpe'
+    """
+    said = {letters(word) for word in utterance.split()}
+    for line in lines:
+        if not all(letters(word) in said for word in line.text.split()):
+            return line.text.strip()
+    return None
 
 
 def text_channels(screenshot: np.ndarray, utterance: str, config: TextMapConfig = DEFAULT) -> np.ndarray:

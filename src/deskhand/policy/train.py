@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -18,7 +18,7 @@ from torch.nn import functional as F
 
 from deskhand.policy.base import KEYS, KINDS, POINTER_KINDS, Kind, Observation, Policy, PolicyAction
 from deskhand.policy.demos import Demos
-from deskhand.policy.features import policy_input
+from deskhand.policy.features import UTTERANCE_ROWS, policy_input, salient, shown_text
 from deskhand.policy.model import (
     ModelConfig,
     PixelPolicyNet,
@@ -28,6 +28,9 @@ from deskhand.policy.model import (
     encode_words,
     grid_cell,
 )
+
+if TYPE_CHECKING:
+    from deskhand.vision.ocr import Ocr
 
 _POINTER = torch.tensor([k in POINTER_KINDS for k in KINDS])
 _TYPE, _KEY = KINDS.index(Kind.TYPE), KINDS.index(Kind.KEY)
@@ -243,8 +246,9 @@ class NetPolicy(Policy):
     done again: the next best one is tried instead, as a person would, rather than a loop to the
     step limit. Likewise a phrase already typed in this episode gives way to the next likely one
     that is not (a form's fields each take their own value), unless no other is likely: then it
-    is meant to be typed again ("the password into both fields"). And a wait is not waited again
-    on the spot once the screen has moved and settled: the policy acts there instead.
+    is meant to be typed again ("the password into both fields"). A wait is not waited again
+    on the spot once the screen has moved and settled: the policy acts there instead. And when
+    the utterance names nothing to type, what is typed is read off the screen.
     """
 
     def __init__(self, net: PixelPolicyNet, max_text: int = 40) -> None:
@@ -252,6 +256,7 @@ class NetPolicy(Policy):
         # `to` converts the net in place: it is the policy's from here on.
         self.net, self.max_text = net.eval(), max_text
         self.net.to(memory_format=torch.channels_last)  # type: ignore[call-overload]  # documented, not in the stubs
+        self.ocr: Ocr | None = None
         self.reset()
 
     def reset(self) -> None:
@@ -281,11 +286,26 @@ class NetPolicy(Policy):
             self.screen, self.tried = obs.screenshot.copy(), set()
         waited = prev if prev is not None and prev.kind is Kind.MOVE and changed else None
         self.prev = decode(out, obs.utterance, cfg, self.max_text, avoid=self.tried, waited_at=waited)
+        if self.prev.kind is Kind.TYPE and salient(obs.utterance) == ([], []):
+            self.prev = self._type_what_is_shown(obs) or self.prev
         self.tried.add(self.prev)
         if self.prev.kind is Kind.TYPE:
             self.typed.add(int(out["start_at"][0]))
         self.step += 1
         return self.prev
+
+    def _type_what_is_shown(self, obs: Observation) -> PolicyAction | None:
+        """The utterance names nothing to type, so the text is on the screen: read it (OCR, below
+        the instruction). The copy head cannot point there, having learned to copy from the
+        utterance alone; rapidocr's models load on the first such step only.
+        """
+        if self.ocr is None:
+            from deskhand.vision.ocr import Ocr
+
+            self.ocr = Ocr()
+        lines = self.ocr.read(obs.screenshot[UTTERANCE_ROWS:], offset=(0, UTTERANCE_ROWS))
+        text = shown_text(lines, obs.utterance)
+        return None if text is None else PolicyAction(Kind.TYPE, text=text)
 
     def _read(self, utterance: str) -> tuple[torch.Tensor, torch.Tensor, Reading]:
         """The utterance encoded and read by the net, once for all the steps it stays the same."""
