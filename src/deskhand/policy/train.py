@@ -287,7 +287,8 @@ class NetPolicy(Policy):
         waited = prev if prev is not None and prev.kind is Kind.MOVE and changed else None
         self.prev = decode(out, obs.utterance, cfg, self.max_text, avoid=self.tried, waited_at=waited)
         if self.prev.kind is Kind.TYPE and salient(obs.utterance) == ([], []):
-            self.prev = self._type_what_is_shown(obs) or self.prev
+            shown = self._type_what_is_shown(obs)
+            self.prev = shown if shown is not None and shown not in self.tried else self.prev
         self.tried.add(self.prev)
         if self.prev.kind is Kind.TYPE:
             self.typed.add(int(out["start_at"][0]))
