@@ -130,7 +130,8 @@ class DevTools:
                 self._socket.send(json.dumps({"id": self._id, "method": method, "params": params}))
             while len(replies) < len(messages):
                 reply = json.loads(self._socket.recv())
-                replies[reply.get("id", 0)] = reply
+                if first <= reply.get("id", 0) <= self._id:  # anything else is not an answer to these
+                    replies[reply["id"]] = reply
         except self._failures as e:
             names = ", ".join(dict.fromkeys(m for m, _ in messages))
             raise BrowserError(f"Chromium stopped answering {names}: {e or type(e).__name__}") from None
@@ -372,7 +373,6 @@ def _environment(config: MiniwobConfig, space: Any) -> Any:
 
         def observation(self, state: dict[str, Any]) -> dict[str, Any]:
             """What a policy gets, the utterance and the screenshot; no DOM (see `expert_dom`)."""
-            self.cached_fields: list[Any] = []  # fields serve TYPE_FIELD, an action a policy may not take
             return {
                 "utterance": state["utterance"][:UTTERANCE_MAX_LENGTH],
                 "dom_elements": (),
