@@ -228,13 +228,31 @@ def test_a_wait_the_screen_has_settled_from_is_not_waited_again_on_the_spot():
     assert decode(out, "", cfg, waited_at=elsewhere) == waits  # a wait in a new place is a new wait
 
 
+def _policy_that_would(kind: Kind) -> NetPolicy:
+    policy = NetPolicy(PixelPolicyNet(SMALL))
+    policy.net.kind.bias.data[KINDS.index(kind)] = 100.0
+    return policy
+
+
 def test_the_policy_never_repeats_an_action_on_a_screen_it_left_unchanged():
-    policy = NetPolicy(PixelPolicyNet(SMALL).eval())
+    policy = _policy_that_would(Kind.CLICK)
     still = Observation(np.full((210, 160, 3), 255, np.uint8), 'Click "OK".')
     tried = [policy.act(still) for _ in range(5)]
     assert len(set(tried)) == 5
     policy.reset()
     assert policy.act(still) == tried[0]  # a new episode may try it again
+
+
+def test_the_policy_waits_on_the_spot_a_few_times_for_a_still_screen_to_change():
+    policy = _policy_that_would(Kind.MOVE)
+    policy.net.heat[2].weight.data.zero_()  # the same hottest cell whatever the input
+    still = Observation(np.full((210, 160, 3), 255, np.uint8), 'Enter "Bu".')
+    moves = [policy.act(still) for _ in range(4)]
+    assert {m.kind for m in moves} == {Kind.MOVE}
+    assert moves[0] == moves[1] == moves[2] != moves[3]  # the fourth wait is somewhere else
+    menu = Observation(np.full((210, 160, 3), 200, np.uint8), still.utterance)
+    again = [policy.act(menu) for _ in range(4)]  # the page changed: patience starts over
+    assert again[0] == again[1] == again[2] == moves[0] != again[3]
 
 
 def test_a_policy_acts_as_its_net_does_though_it_reads_each_utterance_once_and_runs_channels_last():
@@ -243,6 +261,7 @@ def test_a_policy_acts_as_its_net_does_though_it_reads_each_utterance_once_and_r
     policy.net.load_state_dict(net.state_dict())
     rng = np.random.default_rng(3)
     utterances = ['Type "Doyle" and press Enter.'] * 3 + ['Click "Cancel".'] * 3
+    typed: set[int] = set()
     for step, utterance in enumerate(utterances):
         screen = rng.integers(0, 256, (210, 160, 3), dtype=np.uint8)
         kind, x, y = (
@@ -254,9 +273,14 @@ def test_a_policy_acts_as_its_net_does_though_it_reads_each_utterance_once_and_r
         prev = torch.tensor([len(KINDS) if kind is None else KINDS.index(kind)])
         with torch.inference_mode():
             out = net(image, chars, words, prev, torch.tensor([step]))
+            fresh = untyped_start(out, typed)
+            if fresh is not None:  # as the policy does for a phrase it typed already
+                out = net(image, chars, words, prev, torch.tensor([step]), torch.tensor([fresh]))
         waited = policy.prev if kind is Kind.MOVE else None  # every screen here is new
         acted = policy.act(Observation(screen, utterance))
         assert acted == decode(out, utterance, SMALL, waited_at=waited)
+        if acted.kind is Kind.TYPE:
+            typed.add(int(out["start_at"][0]))
     assert policy.net.stem[0].weight.is_contiguous(memory_format=torch.channels_last)
 
 

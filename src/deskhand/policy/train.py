@@ -244,17 +244,19 @@ class NetPolicy(Policy):
 
     An action already done on this very screen (to the pixel) did nothing visible, so it is not
     done again: the next best one is tried instead, as a person would, rather than a loop to the
-    step limit. Likewise a phrase already typed in this episode gives way to the next likely one
+    step limit. A pointer move is how the policy waits, and the page may change only later (an
+    autocomplete menu shows 300 ms after the last key), so it may wait `patience` times on a
+    still screen before a move there counts as tried. Likewise a phrase already typed in this episode gives way to the next likely one
     that is not (a form's fields each take their own value), unless no other is likely: then it
     is meant to be typed again ("the password into both fields"). A wait is not waited again
     on the spot once the screen has moved and settled: the policy acts there instead. And when
     the utterance names nothing to type, what is typed is read off the screen.
     """
 
-    def __init__(self, net: PixelPolicyNet, max_text: int = 40) -> None:
+    def __init__(self, net: PixelPolicyNet, max_text: int = 40, patience: int = 3) -> None:
         # Channels-last convs run about a third faster on one core; the screenshot already is (H, W, C).
         # `to` converts the net in place: it is the policy's from here on.
-        self.net, self.max_text = net.eval(), max_text
+        self.net, self.max_text, self.patience = net.eval(), max_text, patience
         self.net.to(memory_format=torch.channels_last)  # type: ignore[call-overload]  # documented, not in the stubs
         self.ocr: Ocr | None = None
         self.reset()
@@ -264,6 +266,7 @@ class NetPolicy(Policy):
         self.step = 0
         self.screen: np.ndarray | None = None
         self.tried: set[PolicyAction] = set()
+        self.waits = 0  # pointer moves on this still screen
         self.typed: set[int] = set()  # where in the utterance each phrase typed so far starts
         self.reading: tuple[str, torch.Tensor, torch.Tensor, Reading] | None = None
 
@@ -283,13 +286,15 @@ class NetPolicy(Policy):
                 out = self.net(image, chars, words, prev_index, step, torch.tensor([fresh]), reading)
         changed = self.screen is None or not np.array_equal(obs.screenshot, self.screen)
         if changed:
-            self.screen, self.tried = obs.screenshot.copy(), set()
+            self.screen, self.tried, self.waits = obs.screenshot.copy(), set(), 0
         waited = prev if prev is not None and prev.kind is Kind.MOVE and changed else None
         self.prev = decode(out, obs.utterance, cfg, self.max_text, avoid=self.tried, waited_at=waited)
         if self.prev.kind is Kind.TYPE and salient(obs.utterance) == ([], []):
             shown = self._type_what_is_shown(obs)
             self.prev = shown if shown is not None and shown not in self.tried else self.prev
-        self.tried.add(self.prev)
+        self.waits += self.prev.kind is Kind.MOVE
+        if self.prev.kind is not Kind.MOVE or self.waits >= self.patience:
+            self.tried.add(self.prev)
         if self.prev.kind is Kind.TYPE:
             self.typed.add(int(out["start_at"][0]))
         self.step += 1
