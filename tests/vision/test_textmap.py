@@ -3,7 +3,7 @@
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from deskhand.vision.textmap import DEJAVU, text_map
+from deskhand.vision.textmap import DEJAVU, text_map, without_rules
 
 
 def screen_with(words: dict[str, tuple[int, int]], size: int = 13) -> np.ndarray:
@@ -34,3 +34,17 @@ def test_a_blank_screen_or_no_words_gives_an_empty_map():
     blank = np.full((160, 160), 255, np.uint8)
     assert text_map(blank, ["Ok"]).max() == 0.0
     assert text_map(screen_with({"Ok": (5, 5)}), []).max() == 0.0
+
+
+def test_an_underlined_link_matches_clearly_once_its_rule_is_whitened():
+    image = Image.new("L", (160, 160), 255)
+    draw = ImageDraw.Draw(image)
+    draw.text((20, 60), "imperdiet", font=ImageFont.truetype(str(DEJAVU), 10), fill=0)
+    draw.line((20, 71, 70, 71), fill=0)  # the underline, through the descender of the p
+    draw.rectangle((100, 100, 140, 120), fill=0)  # a filled dark box is not a rule
+    gray = np.asarray(image).copy()
+    assert text_map(gray, ["imperdiet"]).max() < 0.75
+    cleaned = without_rules(gray)
+    assert text_map(cleaned, ["imperdiet"]).max() > 0.95
+    assert (cleaned[71, 25:65] == 255).mean() > 0.8  # the rule is gone, but for the stems it crosses
+    assert (cleaned[100:121, 100:141] == 0).all()

@@ -19,7 +19,7 @@ import numpy as np
 
 from deskhand.policy.base import POINTER_KINDS, Kind
 from deskhand.vision.ocr import TextBox, letters
-from deskhand.vision.textmap import DEFAULT, TextMapConfig, render, text_map
+from deskhand.vision.textmap import DEFAULT, TextMapConfig, render, text_map, without_rules
 
 UTTERANCE_ROWS = 50  # MiniWoB draws the utterance in the top 50 rows; words are searched below it
 POINTER_HALF = 3  # the pointer mark is a 7x7 square
@@ -70,7 +70,7 @@ def text_channels(screenshot: np.ndarray, utterance: str, config: TextMapConfig 
     """(H, W, 2) uint8: where a quoted phrase, and an unquoted name, is drawn, as word-sized blobs."""
     gray = cv2.cvtColor(np.ascontiguousarray(screenshot), cv2.COLOR_RGB2GRAY)
     out = np.zeros((*gray.shape, 2), np.float32)
-    below = gray[UTTERANCE_ROWS:]
+    below = without_rules(gray[UTTERANCE_ROWS:])  # a link's underline would spoil its match
     for channel, texts in enumerate(salient(utterance)):
         for text in texts:
             blob = spread(text_map(below, [text], config), render(text, min(config.sizes), config.font).shape)
