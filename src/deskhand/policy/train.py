@@ -246,11 +246,12 @@ class NetPolicy(Policy):
     done again: the next best one is tried instead, as a person would, rather than a loop to the
     step limit. A pointer move is how the policy waits, and the page may change only later (an
     autocomplete menu shows 300 ms after the last key), so it may wait `patience` times on a
-    still screen before a move there counts as tried. Likewise a phrase already typed in this episode gives way to the next likely one
-    that is not (a form's fields each take their own value), unless no other is likely: then it
-    is meant to be typed again ("the password into both fields"). A wait is not waited again
-    on the spot once the screen has moved and settled: the policy acts there instead. And when
-    the utterance names nothing to type, what is typed is read off the screen.
+    still screen before a move there counts as tried. Likewise a phrase already typed in this
+    episode gives way to the next likely one that is not (a form's fields each take their own
+    value), unless no other is likely: then it is meant to be typed again ("the password into
+    both fields"). A wait is not waited again on the spot once the screen has moved and settled:
+    the policy acts there instead. And when the utterance names nothing to type, what is typed
+    is read off the screen.
     """
 
     def __init__(self, net: PixelPolicyNet, max_text: int = 40, patience: int = 3) -> None:
