@@ -3,7 +3,7 @@
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from deskhand.vision.textmap import DEJAVU, text_map, without_rules
+from deskhand.vision.textmap import DEJAVU, TextMapConfig, text_map, without_rules
 
 
 def screen_with(words: dict[str, tuple[int, int]], size: int = 13) -> np.ndarray:
@@ -21,6 +21,20 @@ def test_the_map_peaks_on_the_asked_word_not_on_its_neighbours():
     assert 80 <= x <= 130 and 98 <= y <= 116
     assert heat.max() > 0.9
     assert heat[15:35, 5:60].max() < 0.6  # "Cancel" is text too, but not this text
+
+
+def test_a_word_inside_a_longer_word_matches_less_than_the_word_on_its_own():
+    gray = screen_with({"molestie": (10, 20), "est": (90, 100)}, size=10)
+    heat, letters = text_map(gray, ["est"]), text_map(gray, ["est"], TextMapConfig(margin=0))
+    assert heat[95:115, 85:120].max() > 0.95
+    assert heat[15:35, 5:70].max() < 0.85
+    assert letters[15:35, 5:70].max() > 0.95  # the letters alone match inside "molestie" too
+    assert heat.argmax() == letters[80:].argmax() + 80 * 160  # the word on its own peaks at one place
+
+
+def test_a_word_at_the_edge_of_the_screen_is_found_with_its_margin():
+    heat = text_map(screen_with({"Cursus": (1, 40)}, size=10), ["Cursus"])  # its ink from the second column
+    assert heat.max() > 0.95
 
 
 def test_a_word_drawn_a_size_off_is_still_found():

@@ -22,6 +22,7 @@ DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")  # Debian's def
 @dataclass(frozen=True)
 class TextMapConfig:
     sizes: tuple[int, ...] = (9, 10, 13)  # font sizes in pixels: small grey names, body text, buttons
+    margin: int = 2  # white columns matched beside the word: "est" inside "molestie" is no match
     font: Path = DEJAVU
 
 
@@ -29,12 +30,13 @@ DEFAULT = TextMapConfig()
 
 
 @functools.lru_cache(maxsize=4096)
-def render(text: str, size: int, font: Path = DEJAVU) -> np.ndarray:
-    """Black text on white, cropped to its ink plus a one-pixel margin, as a uint8 gray image."""
+def render(text: str, size: int, font: Path = DEJAVU, margin: int = 0) -> np.ndarray:
+    """Black text on white, cropped to its ink plus a one-pixel border and `margin` more columns on
+    each side, as a uint8 gray image."""
     face = ImageFont.truetype(str(font), size)
     left, top, right, bottom = face.getbbox(text)
-    image = Image.new("L", (int(max(right - left, 1)) + 2, int(max(bottom - top, 1)) + 2), 255)
-    ImageDraw.Draw(image).text((1 - left, 1 - top), text, font=face, fill=0)
+    image = Image.new("L", (int(max(right - left, 1)) + 2 + 2 * margin, int(max(bottom - top, 1)) + 2), 255)
+    ImageDraw.Draw(image).text((1 + margin - left, 1 - top), text, font=face, fill=0)
     return np.asarray(image)
 
 
@@ -55,18 +57,26 @@ def without_rules(gray: np.ndarray, length: int = 12, ink: int = 200) -> np.ndar
 
 
 def text_map(gray: np.ndarray, texts: Iterable[str], config: TextMapConfig = DEFAULT) -> np.ndarray:
-    """Per pixel, the best normalised correlation (0..1) of any text centred there; 0 where none fits."""
+    """Per pixel, the best normalised correlation (0..1) of any text centred there; 0 where none fits.
+
+    The template has white columns beside the word, as a word between spaces has: the same letters
+    inside a longer word, with ink there, match less (a link "est" and the word "molestie").
+    """
     out = np.zeros(gray.shape, np.float32)
     height, width = gray.shape
+    margin = config.margin
+    # the screen's edge columns are drawn out by the margin, so a word at the very edge still fits
+    wide = cv2.copyMakeBorder(gray, 0, 0, margin, margin, cv2.BORDER_REPLICATE) if margin else gray
     for text in texts:
         if not text.strip():
             continue
         for size in config.sizes:
-            templ = render(text, size, config.font)
+            templ = render(text, size, config.font, margin)
             h, w = templ.shape
-            if h > height or w > width or templ.min() == templ.max():
+            if h > height or w - 2 * margin > width or templ.min() == templ.max():
                 continue
-            scores = cv2.matchTemplate(gray, templ, cv2.TM_CCOEFF_NORMED)
-            view = out[h // 2 : h // 2 + scores.shape[0], w // 2 : w // 2 + scores.shape[1]]
+            scores = cv2.matchTemplate(wide, templ, cv2.TM_CCOEFF_NORMED)
+            left = w // 2 - margin  # where the first score's word is centred on `gray`
+            view = out[h // 2 : h // 2 + scores.shape[0], left : left + scores.shape[1]]
             np.maximum(view, scores, out=view)
     return np.clip(out, 0.0, 1.0)
