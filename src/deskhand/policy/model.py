@@ -82,6 +82,9 @@ def _cells(pixels: int, stride: int) -> int:
     return pixels // stride  # the patch stem drops a partial last row
 
 
+# How many characters on each side `read` mixes into one (char_conv 2, then char_wide 6): the
+# padding beyond that cannot change a real character's reading, so a policy may cut it off.
+CHAR_REACH = 8
 Reading = tuple[torch.Tensor, torch.Tensor, torch.Tensor]  # what `PixelPolicyNet.read` makes of an utterance
 
 

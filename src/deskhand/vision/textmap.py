@@ -21,7 +21,12 @@ DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")  # Debian's def
 
 @dataclass(frozen=True)
 class TextMapConfig:
-    sizes: tuple[int, ...] = (9, 10, 13)  # font sizes in pixels: small grey names, body text, buttons
+    sizes: tuple[int, ...] = (
+        9,
+        10,
+        12,
+        13,
+    )  # font sizes in pixels: grey names, body text, list items, buttons
     margin: int = 2  # white columns matched beside the word: "est" inside "molestie" is no match
     font: Path = DEJAVU
 
