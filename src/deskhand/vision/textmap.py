@@ -75,13 +75,15 @@ def text_map(gray: np.ndarray, texts: Iterable[str], config: TextMapConfig = DEF
     for text in texts:
         if not text.strip():
             continue
+        # one glyph with white beside it matches any lone glyph of its shape ("0" and "o"): no margin
+        pad = margin if len(text.strip()) > 1 else 0
         for size in config.sizes:
-            templ = render(text, size, config.font, margin)
+            templ = render(text, size, config.font, pad)
             h, w = templ.shape
-            if h > height or w - 2 * margin > width or templ.min() == templ.max():
+            if h > height or w - 2 * pad > width or templ.min() == templ.max():
                 continue
-            scores = cv2.matchTemplate(wide, templ, cv2.TM_CCOEFF_NORMED)
-            left = w // 2 - margin  # where the first score's word is centred on `gray`
+            scores = cv2.matchTemplate(wide if pad else gray, templ, cv2.TM_CCOEFF_NORMED)
+            left = w // 2 - pad  # where the first score's word is centred on `gray`
             view = out[h // 2 : h // 2 + scores.shape[0], left : left + scores.shape[1]]
             np.maximum(view, scores, out=view)
     return np.clip(out, 0.0, 1.0)
