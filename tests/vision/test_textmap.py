@@ -32,6 +32,12 @@ def test_a_word_inside_a_longer_word_matches_less_than_the_word_on_its_own():
     assert heat.argmax() == letters[80:].argmax() + 80 * 160  # the word on its own peaks at one place
 
 
+def test_a_one_glyph_word_is_matched_without_a_margin():
+    gray = screen_with({"0": (20, 20), "Bo": (80, 100)}, size=13)
+    assert (text_map(gray, ["0"]) == text_map(gray, ["0"], TextMapConfig(margin=0))).all()
+    assert (text_map(gray, ["Bo"]) != text_map(gray, ["Bo"], TextMapConfig(margin=0))).any()
+
+
 def test_a_word_at_the_edge_of_the_screen_is_found_with_its_margin():
     heat = text_map(screen_with({"Cursus": (1, 40)}, size=10), ["Cursus"])  # its ink from the second column
     assert heat.max() > 0.95

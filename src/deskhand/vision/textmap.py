@@ -21,12 +21,8 @@ DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")  # Debian's def
 
 @dataclass(frozen=True)
 class TextMapConfig:
-    sizes: tuple[int, ...] = (
-        9,
-        10,
-        12,
-        13,
-    )  # font sizes in pixels: grey names, body text, list items, buttons
+    # font sizes in pixels: grey names, body text, list items, buttons
+    sizes: tuple[int, ...] = (9, 10, 12, 13)
     margin: int = 2  # white columns matched beside the word: "est" inside "molestie" is no match
     font: Path = DEJAVU
 
