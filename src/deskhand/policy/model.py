@@ -82,9 +82,6 @@ def _cells(pixels: int, stride: int) -> int:
     return pixels // stride  # the patch stem drops a partial last row
 
 
-# How many characters on each side `read` mixes into one (char_conv 2, then char_wide 6): the
-# padding beyond that cannot change a real character's reading, so a policy may cut it off.
-CHAR_REACH = 8
 Reading = tuple[torch.Tensor, torch.Tensor, torch.Tensor]  # what `PixelPolicyNet.read` makes of an utterance
 
 
@@ -192,6 +189,14 @@ class PixelPolicyNet(nn.Module):
             "end": end,
             "start_at": start_at,  # the start the end logits belong to
         }
+
+    def char_reach(self) -> int:
+        """How many characters on each side `read` mixes into one, through its two convs: padding
+        beyond them cannot change a real character's reading, so a caller may cut it off."""
+        return sum(
+            int(conv.dilation[0]) * (int(conv.kernel_size[0]) // 2)
+            for conv in (self.char_conv, self.char_wide)
+        )
 
     def read(self, chars: torch.Tensor, words: torch.Tensor) -> Reading:
         """The utterance's encoding: each character in context (B, L, D), their mean and the words (B, D)."""

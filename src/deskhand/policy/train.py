@@ -20,7 +20,6 @@ from deskhand.policy.base import KEYS, KINDS, POINTER_KINDS, Kind, Observation, 
 from deskhand.policy.demos import Demos
 from deskhand.policy.features import UTTERANCE_ROWS, policy_input, salient, shown_text
 from deskhand.policy.model import (
-    CHAR_REACH,
     ModelConfig,
     PixelPolicyNet,
     Reading,
@@ -324,7 +323,7 @@ class NetPolicy(Policy):
         if self.reading is None or self.reading[0] != utterance:
             cfg = self.net.config
             chars = torch.from_numpy(encode_chars(utterance, cfg.max_chars))[
-                None, : len(utterance) + CHAR_REACH
+                None, : len(utterance) + self.net.char_reach()
             ]
             words = torch.from_numpy(encode_words(utterance, cfg.word_buckets, cfg.max_words))[None]
             self.reading = utterance, chars, words, self.net.read(chars, words)
