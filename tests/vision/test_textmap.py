@@ -68,3 +68,11 @@ def test_an_underlined_link_matches_clearly_once_its_rule_is_whitened():
     assert text_map(cleaned, ["imperdiet"]).max() > 0.95
     assert (cleaned[71, 25:65] == 255).mean() > 0.8  # the rule is gone, but for the stems it crosses
     assert (cleaned[100:121, 100:141] == 0).all()
+
+
+def test_words_at_the_corners_of_the_inked_box_are_found_where_they_are_drawn():
+    gray = screen_with({"Next": (2, 1), "Back": (118, 145)})
+    for word, (x, y) in {"Next": (2, 1), "Back": (118, 145)}.items():
+        heat = text_map(gray, [word])
+        peak_y, peak_x = np.unravel_index(int(heat.argmax()), heat.shape)
+        assert heat.max() > 0.9 and x <= peak_x <= x + 40 and y <= peak_y <= y + 15

@@ -62,24 +62,47 @@ def text_map(gray: np.ndarray, texts: Iterable[str], config: TextMapConfig = DEF
 
     The template has white columns beside the word, as a word between spaces has: the same letters
     inside a longer word, with ink there, match less (a link "est" and the word "molestie").
+
+    Only places whose window holds some ink are matched: a window of plain background has no
+    variance and scores 0 anyway, and most screens are a third to a half blank.
     """
     out = np.zeros(gray.shape, np.float32)
     height, width = gray.shape
     margin = config.margin
     # the screen's edge columns are drawn out by the margin, so a word at the very edge still fits
     wide = cv2.copyMakeBorder(gray, 0, 0, margin, margin, cv2.BORDER_REPLICATE) if margin else gray
+    inked = {0: ink_box(gray), margin: ink_box(wide)}
     for text in texts:
         if not text.strip():
             continue
         # one glyph with white beside it matches any lone glyph of its shape ("0" and "o"): no margin
         pad = margin if len(text.strip()) > 1 else 0
+        image, box = (wide if pad else gray), inked[pad]
         for size in config.sizes:
             templ = render(text, size, config.font, pad)
             h, w = templ.shape
-            if h > height or w - 2 * pad > width or templ.min() == templ.max():
+            if box is None or h > height or w - 2 * pad > width or templ.min() == templ.max():
                 continue
-            scores = cv2.matchTemplate(wide if pad else gray, templ, cv2.TM_CCOEFF_NORMED)
-            left = w // 2 - pad  # where the first score's word is centred on `gray`
-            view = out[h // 2 : h // 2 + scores.shape[0], left : left + scores.shape[1]]
+            # the windows' top-left corners that reach into the ink's box
+            (x0, y0, x1, y1), (rows, cols) = box, image.shape
+            top, bottom = max(y0 - h + 1, 0), min(y1, rows - h)
+            left, right = max(x0 - w + 1, 0), min(x1, cols - w)
+            scores = cv2.matchTemplate(image[top : bottom + h, left : right + w], templ, cv2.TM_CCOEFF_NORMED)
+            row, col = top + h // 2, left + w // 2 - pad  # where the first score's word is centred on `gray`
+            view = out[row : row + scores.shape[0], col : col + scores.shape[1]]
             np.maximum(view, scores, out=view)
     return np.clip(out, 0.0, 1.0)
+
+
+def ink_box(gray: np.ndarray) -> tuple[int, int, int, int] | None:
+    """(x0, y0, x1, y1), inclusive: the box of every pixel off the background, the commonest value.
+
+    >>> g = np.full((20, 30), 255, np.uint8); g[5, 7] = g[12, 20] = 0
+    >>> ink_box(g), ink_box(np.zeros((4, 4), np.uint8))
+    ((7, 5, 20, 12), None)
+    """
+    ink = gray != np.bincount(gray.ravel(), minlength=256).argmax()
+    rows, cols = np.flatnonzero(ink.any(1)), np.flatnonzero(ink.any(0))
+    if len(rows) == 0:
+        return None
+    return int(cols[0]), int(rows[0]), int(cols[-1]), int(rows[-1])
