@@ -22,6 +22,7 @@ from deskhand.policy.train import (
     NetPolicy,
     TrainConfig,
     WeightsError,
+    clicks_nothing,
     decode,
     load_net,
     save_net,
@@ -211,6 +212,57 @@ def test_decode_skips_an_avoided_click_and_its_neighbouring_cells_for_the_next_h
     second = decode(out, "", cfg, avoid={first})
     assert abs(second.x - 30) <= 4 and abs(second.y - 40) <= 4
     assert decode(out, "", cfg, avoid={PolicyAction(Kind.DBLCLICK, x=first.x, y=first.y)}) == first
+
+
+def test_decode_passes_over_a_click_that_would_meet_nothing_for_the_next_hottest_place():
+    cfg = ModelConfig()
+    heat = torch.zeros(1, 52 * 40)
+    heat[0, grid_cell(100, 150, cfg)] = 5.0
+    heat[0, grid_cell(30, 60, cfg)] = 3.0
+    out = {
+        "kind": torch.eye(len(KINDS))[[KINDS.index(Kind.CLICK)]],
+        "heat": heat,
+        "key": torch.zeros(1, len(KEYS)),
+        "start_at": torch.tensor([0]),
+        "end": torch.zeros(1, 4),
+    }
+    blank_below_120 = lambda a: a.y > 120  # noqa: E731
+    best = decode(out, "", cfg, pointless=blank_below_120)
+    assert abs(best.x - 30) <= 4 and abs(best.y - 60) <= 4
+    assert decode(out, "", cfg, pointless=lambda a: True) == decode(out, "", cfg)  # nothing better: the best
+    kinds = torch.zeros(1, len(KINDS))
+    kinds[0, KINDS.index(Kind.CLICK)], kinds[0, KINDS.index(Kind.KEY)] = 3.0, 2.0
+    keyed = decode({**out, "kind": kinds}, "", cfg, pointless=lambda a: a.kind is Kind.CLICK)
+    assert keyed == decode({**out, "kind": kinds}, "", cfg)  # a pointless click is not traded for a key
+
+
+def test_a_click_in_blank_rows_below_the_instruction_clicks_nothing():
+    blank = np.full((210, 160, 3), 255, np.uint8)
+    field = blank.copy()
+    field[100, 20:140] = field[120, 20:140] = field[100:121, 20] = field[100:121, 139] = 120
+    click = PolicyAction(Kind.CLICK, x=80, y=110)
+    assert clicks_nothing(Observation(blank, ""), click)
+    assert not clicks_nothing(Observation(field, ""), click)  # inside the field now
+    assert not clicks_nothing(Observation(blank, ""), PolicyAction(Kind.CLICK, x=80, y=30))  # the instruction
+    assert not clicks_nothing(Observation(blank, ""), PolicyAction(Kind.MOVE, x=80, y=110))  # a wait
+
+
+def test_the_first_click_of_an_episode_is_not_made_in_blank_rows_but_later_ones_may_be(monkeypatch):
+    screen = np.full((210, 160, 3), 255, np.uint8)
+    screen[110:200, 20:140] = 200  # the one thing drawn below the instruction: a panel
+    obs = Observation(screen, "Press the button.")
+    torch.manual_seed(0)
+    policy = _policy_that_would(Kind.CLICK)
+    twin = NetPolicy(PixelPolicyNet(SMALL))
+    twin.net.load_state_dict(policy.net.state_dict())
+    first = policy.act(obs)
+    with monkeypatch.context() as m:
+        m.setattr("deskhand.policy.train.clicks_nothing", lambda obs, action: False)
+        unruled = [twin.act(obs) for _ in range(2)]
+    assert clicks_nothing(obs, unruled[0])  # the net alone would click the blank page first
+    assert first.kind is Kind.CLICK and not clicks_nothing(obs, first)
+    policy.tried.clear()  # the same choice again, one step on
+    assert policy.act(obs) == unruled[1]
 
 
 def test_a_wait_the_screen_has_settled_from_is_not_waited_again_on_the_spot():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import math
 import pickle
@@ -28,6 +29,7 @@ from deskhand.policy.model import (
     encode_words,
     grid_cell,
 )
+from deskhand.vision.background import in_blank_band
 
 if TYPE_CHECKING:
     from deskhand.vision.ocr import Ocr
@@ -289,7 +291,10 @@ class NetPolicy(Policy):
         if changed:
             self.screen, self.tried, self.waits = obs.screenshot.copy(), set(), 0
         waited = prev if prev is not None and prev.kind is Kind.MOVE and changed else None
-        self.prev = decode(out, obs.utterance, cfg, self.max_text, avoid=self.tried, waited_at=waited)
+        # Only the first screen, settled, is sure to have nothing on its way: later the net clicks
+        # where a calendar is about to fade in, or on the blank page to close one (choose-date-easy).
+        pointless = functools.partial(clicks_nothing, obs) if self.step == 0 else None
+        self.prev = decode(out, obs.utterance, cfg, self.max_text, self.tried, waited, pointless)
         if self.prev.kind is Kind.TYPE and salient(obs.utterance) == ([], []):
             shown = self._type_what_is_shown(obs)
             self.prev = shown if shown is not None and shown not in self.tried else self.prev
@@ -330,6 +335,16 @@ class NetPolicy(Policy):
         return self.reading[1:]
 
 
+def clicks_nothing(obs: Observation, action: PolicyAction) -> bool:
+    """A click in rows left blank from edge to edge, below the instruction: nothing there to hit.
+
+    In text-transform the net would aim between the field and the button, and type into nothing.
+    """
+    if action.kind not in (Kind.CLICK, Kind.DBLCLICK) or action.y < UTTERANCE_ROWS:
+        return False
+    return in_blank_band(obs.screenshot[UTTERANCE_ROWS:], action.y - UTTERANCE_ROWS)
+
+
 def untyped_start(out: dict[str, torch.Tensor], typed: set[int], floor: float = 0.05) -> int | None:
     """Where to copy from instead, when the kind head would type and its best start was typed already.
 
@@ -353,6 +368,7 @@ def decode(
     max_text: int = 40,
     avoid: set[PolicyAction] | frozenset[PolicyAction] = frozenset(),
     waited_at: PolicyAction | None = None,
+    pointless: Callable[[PolicyAction], bool] | None = None,
 ) -> PolicyAction:
     """The first row of the heads' logits as the best action not in `avoid` (the best, if all are).
 
@@ -360,7 +376,8 @@ def decode(
     the cell next door is most likely the same button. `waited_at` is a pointer move after which
     the screen moved and then settled: that wait is over, so if the best action is to wait there
     again, the best action of another kind is taken instead (choose-date-easy's second wait for
-    a calendar already gone).
+    a calendar already gone). An action `pointless` says can do nothing here (a click on the
+    blank page) is passed over for the next best of its kind, if any: not for another kind.
     """
     near = 2 * cfg.stride
     ranked = _ranked(out, utterance, cfg, max_text)
@@ -368,8 +385,10 @@ def decode(
         first = next(ranked)
         again = first.kind is Kind.MOVE and _same_place(first, waited_at, near)
         ranked = (a for a in ranked if a.kind is not Kind.MOVE) if again else itertools.chain([first], ranked)
-    best = None
+    best = idle = None
     for action in ranked:
+        if idle is not None and action.kind is not idle.kind:
+            return idle
         if not any(
             a.kind is action.kind
             and a.key == action.key
@@ -377,7 +396,9 @@ def decode(
             and _same_place(a, action, near)
             for a in avoid
         ):
-            return action
+            if not (pointless and pointless(action)):
+                return action
+            idle = idle or action
         best = best or action
     assert best is not None  # _ranked always yields
     return best
