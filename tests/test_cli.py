@@ -128,6 +128,7 @@ def test_bench_miniwob_fills_every_listed_task_from_fresh_worker_processes(tmp_p
     assert [t["task"] for t in doc["tasks"]] == ["click-button", "click-dialog-2"]
     assert all(t["attempted"] and t["episodes"] == 2 and 0 <= t["success"] <= 1 for t in doc["tasks"])
     assert doc["inference_ms_median_isolated"] > 0
+    assert all(t["isolated_inference_ms"] > 0 for t in doc["tasks"])  # timed on each task's own screens
 
 
 @pytest.mark.x11

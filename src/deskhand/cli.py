@@ -977,7 +977,7 @@ def bench_miniwob(
     from deskhand.policy.miniwob import BrowserError
     from deskhand.policy.model import parameter_count
     from deskhand.policy.recordings import episode_dirs
-    from deskhand.policy.train import NetPolicy, WeightsError, load_net, trained_tasks
+    from deskhand.policy.train import WeightsError, load_net, trained_tasks
 
     path = weights or _miniwob_weights()
     if not path.exists():
@@ -1002,7 +1002,8 @@ def bench_miniwob(
         "speed_baselines": bench.BASELINES,
         "parameters": parameter_count(net),
         "torch_threads": 1,
-        "inference_ms_median_isolated": bench.latency_ms(NetPolicy(net)),
+        "inference_isolated": "per task, the median of 200 first actions of an episode on the task's first "
+        "5 screens, one thread, its browser closed; the median and range of those over the tasks",
         "weights": str(path),
     }
     people = bench.read_humans(humans) if humans.exists() else {}
@@ -1029,12 +1030,12 @@ def bench_miniwob(
         for future in as_completed(futures):
             task = futures[future]
             try:
-                episodes_run = future.result()
+                episodes_run, isolated_ms = future.result()
             except BrowserError as e:
                 for other in futures:  # the tasks not started yet
                     other.cancel()
                 fail(str(e))
-            finished[task] = bench.summarize(task, episodes_run, people.get(task))
+            finished[task] = bench.summarize(task, episodes_run, people.get(task), isolated_ms)
             if demonstrated is not None and task not in demonstrated:
                 note = "no demonstrations of this task were trained on" + (
                     "" if task in EXPERTS else " (no expert)"
@@ -1062,6 +1063,7 @@ def bench_miniwob(
         "people/ours",
         "KLM/ours",
         "infer ms",
+        "alone ms",
     )
 
     def num(value: float | None, form: str) -> str:
@@ -1084,12 +1086,15 @@ def bench_miniwob(
             num(r.human_over_ours_success, ".1f") + ("x" if r.human_over_ours_success else ""),
             num(r.klm_over_ours_success, ".1f") + ("x" if r.klm_over_ours_success else ""),
             num(r.mean_inference_ms, ".2f"),
+            num(r.isolated_inference_ms, ".2f"),
         )
     console.print(table)
     console.print(
         "episode s: our mean over all episodes; won s: our median over successful ones. people/ours: people's "
         "median successful episode (the MiniWoB++ demonstrations) over won s; KLM/ours: the Keystroke-Level-Model "
-        "time of the same actions over won s."
+        "time of the same actions over won s. infer ms: a step's inference in the episodes, beside the browser; "
+        "alone ms: on the task's first screens once the browser is closed "
+        f"(median over the tasks {num(doc['inference_ms_median_isolated'], '.2f')} ms)."
     )
     console.print(f"written to {out}")
 

@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
-from deskhand.policy.base import Kind, PolicyAction
-from deskhand.policy.bench import Episode, Human, klm_seconds, not_attempted, read_humans, report, summarize
+import numpy as np
+
+from deskhand.policy.base import Kind, Observation, Policy, PolicyAction
+from deskhand.policy.bench import (
+    Episode,
+    FirstScreens,
+    Human,
+    klm_seconds,
+    latency_ms,
+    not_attempted,
+    read_humans,
+    report,
+    summarize,
+)
 from deskhand.record.human import KLM
 
 
@@ -79,3 +91,39 @@ def test_people_csv_blank_cells_are_none(tmp_path):
     path = tmp_path / "h.csv"
     path.write_text("task,human_success,human_median_s\nscroll-text-2,0.97,\n")
     assert read_humans(path) == {"scroll-text-2": Human(0.97, None)}
+
+
+def test_report_gives_the_median_and_range_of_the_tasks_isolated_latencies():
+    runs = [
+        summarize(t, [Episode(True, 1, 0.1, [0.001])], None, ms)
+        for t, ms in zip("abc", (9.0, 7.0, 12.0), strict=True)
+    ]
+    doc = report([*runs, summarize("d", [Episode(True, 1, 0.1, [0.001])], None)], {})
+    assert doc["inference_ms_median_isolated"] == 9.0 and doc["inference_ms_isolated_range"] == [7.0, 12.0]
+
+
+class _Counting(Policy):
+    def __init__(self) -> None:
+        self.resets, self.seen = 0, list[str]()
+
+    def reset(self) -> None:
+        self.resets += 1
+
+    def act(self, obs: Observation) -> PolicyAction:
+        self.seen.append(obs.utterance)
+        return PolicyAction(Kind.MOVE)
+
+
+def test_first_screens_keeps_each_episodes_first_look_and_latency_times_each_as_a_new_episode():
+    screen = np.zeros((4, 4, 3), np.uint8)
+    watched = FirstScreens(_Counting(), keep=2)
+    for episode in "abc":
+        watched.reset()
+        for step in range(3):
+            watched.act(Observation(screen, f"{episode}{step}"))
+    assert [o.utterance for o in watched.screens] == ["a0", "b0"]
+    inner = _Counting()
+    ticks = iter(range(1000))
+    ms = latency_ms(inner, watched.screens, calls=4, clock=lambda: next(ticks) / 1000)
+    assert ms == 1.0 and inner.resets == 4
+    assert inner.seen[-4:] == ["a0", "b0", "a0", "b0"]  # after the warm-up, each screen in turn

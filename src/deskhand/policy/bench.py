@@ -6,7 +6,7 @@ import csv
 import random
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,7 @@ class TaskResult:
     human_over_ours_success: float | None = None  # people's median over median_success_s
     klm_median_s: float | None = None  # a person at KLM pace doing our successful episodes' actions
     klm_over_ours_success: float | None = None  # klm_median_s over median_success_s
+    isolated_inference_ms: float | None = None  # `latency_ms` on this task's first screens, browser closed
     note: str = ""
 
 
@@ -160,7 +161,9 @@ def read_humans(path: Path) -> dict[str, Human]:
         }
 
 
-def summarize(task: str, episodes: list[Episode], human: Human | None) -> TaskResult:
+def summarize(
+    task: str, episodes: list[Episode], human: Human | None, isolated_ms: float | None = None
+) -> TaskResult:
     """Per-task figures and time ratios within this run.
 
     People's median counts only their successful episodes, so the like-for-like ratio is over
@@ -188,6 +191,7 @@ def summarize(task: str, episodes: list[Episode], human: Human | None) -> TaskRe
         human_over_ours_success=human.median_s / ours if human.median_s and ours else None,
         klm_median_s=klm,
         klm_over_ours_success=klm / ours if klm and ours else None,
+        isolated_inference_ms=isolated_ms,
     )
 
 
@@ -200,8 +204,12 @@ def report(results: list[TaskResult], extra: dict[str, Any]) -> dict[str, Any]:
     """The JSON document: per-task rows, and means over the attempted tasks and over all of them."""
     done = [r for r in results if r.attempted and r.success is not None]
     both = [r.klm_median_s / r.human_median_s for r in done if r.klm_median_s and r.human_median_s]
+    isolated = [r.isolated_inference_ms for r in done if r.isolated_inference_ms is not None]
     return {
         **extra,
+        # the policy alone, on real screens: the median over tasks of each task's `latency_ms`
+        "inference_ms_median_isolated": statistics.median(isolated) if isolated else None,
+        "inference_ms_isolated_range": [min(isolated), max(isolated)] if isolated else None,
         "tasks": [asdict(r) for r in results],
         "attempted": len(done),
         "total": len(results),
@@ -216,32 +224,64 @@ def report(results: list[TaskResult], extra: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def evaluate_weights(task: str, weights: Path, episodes: int, timer: bool = False) -> list[Episode]:
-    """One task with the net loaded from `weights`, on one torch thread: a unit of work for a worker process."""
+def evaluate_weights(
+    task: str, weights: Path, episodes: int, timer: bool = False
+) -> tuple[list[Episode], float | None]:
+    """One task with the net loaded from `weights`, on one thread: a unit of work for a worker process.
+
+    Also the policy's latency on the first screens of the task's first episodes, timed once the
+    browser is closed, so that it does not compete for the CPU.
+    """
+    import cv2
     import torch
 
     from deskhand.policy.train import NetPolicy, load_net
 
     torch.set_num_threads(1)
-    policy = NetPolicy(load_net(weights))
+    cv2.setNumThreads(1)
+    policy = FirstScreens(NetPolicy(load_net(weights)))
     for _ in range(3):  # the first calls pay for lazy initialisation, not for the model
         policy.act(Observation(np.full((210, 160, 3), 255, np.uint8), "warm up"))
-    return evaluate(task, policy, episodes, timer=timer)
+    policy.screens.clear()
+    run = evaluate(task, policy, episodes, timer=timer)
+    return run, latency_ms(policy.policy, policy.screens) if policy.screens else None
 
 
-def latency_ms(policy: Policy, calls: int = 200, clock: Callable[[], float] = time.perf_counter) -> float:
-    """Median time of an episode's first `act` on a blank screenshot, after three warm-up calls.
+class FirstScreens(Policy):
+    """A policy that keeps what it saw first in each of its first `keep` episodes."""
+
+    def __init__(self, policy: Policy, keep: int = 5) -> None:
+        self.policy, self.keep, self.screens = policy, keep, list[Observation]()
+        self.fresh = True
+
+    def reset(self) -> None:
+        self.fresh = True
+        self.policy.reset()
+
+    def act(self, obs: Observation) -> PolicyAction:
+        if self.fresh and len(self.screens) < self.keep:
+            self.screens.append(obs)
+        self.fresh = False
+        return self.policy.act(obs)
+
+
+def latency_ms(
+    policy: Policy,
+    screens: Sequence[Observation],
+    calls: int = 200,
+    clock: Callable[[], float] = time.perf_counter,
+) -> float:
+    """Median time of an episode's first `act` on each of `screens` in turn, after three warm-up calls.
 
     Each call starts a new episode: one episode of hundreds of actions on a screen that never
     changes would time the policy's search for an action it has not yet tried there instead.
     """
-    obs = Observation(np.full((210, 160, 3), 255, np.uint8), 'Click on the "Ok" button.')
-    for _ in range(3):
+    for obs in screens[:3]:
         policy.act(obs)
     times = []
-    for _ in range(calls):
+    for i in range(calls):
         policy.reset()
         t0 = clock()
-        policy.act(obs)
+        policy.act(screens[i % len(screens)])
         times.append(clock() - t0)
     return 1000 * statistics.median(times)
