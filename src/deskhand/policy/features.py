@@ -19,7 +19,7 @@ import numpy as np
 
 from deskhand.policy.base import POINTER_KINDS, Kind
 from deskhand.vision.ocr import TextBox, letters
-from deskhand.vision.textmap import DEFAULT, TextMapConfig, render, text_map, without_rules
+from deskhand.vision.textmap import DEFAULT, TextMapConfig, render, text_maps, without_rules
 
 UTTERANCE_ROWS = 50  # MiniWoB draws the utterance in the top 50 rows; words are searched below it
 POINTER_HALF = 3  # the pointer mark is a 7x7 square
@@ -71,10 +71,12 @@ def text_channels(screenshot: np.ndarray, utterance: str, config: TextMapConfig 
     gray = cv2.cvtColor(np.ascontiguousarray(screenshot), cv2.COLOR_RGB2GRAY)
     out = np.zeros((*gray.shape, 2), np.float32)
     below = without_rules(gray[UTTERANCE_ROWS:])  # a link's underline would spoil its match
-    for channel, texts in enumerate(salient(utterance)):
-        for text in texts:
-            blob = spread(text_map(below, [text], config), render(text, min(config.sizes), config.font).shape)
-            np.maximum(out[UTTERANCE_ROWS:, :, channel], blob, out=out[UTTERANCE_ROWS:, :, channel])
+    quoted, named = salient(utterance)
+    texts = quoted + named
+    for i, (text, scores) in enumerate(zip(texts, text_maps(below, texts, config), strict=True)):
+        channel = 0 if i < len(quoted) else 1
+        blob = spread(scores, render(text, min(config.sizes), config.font).shape)
+        np.maximum(out[UTTERANCE_ROWS:, :, channel], blob, out=out[UTTERANCE_ROWS:, :, channel])
     return np.round(255 * out).astype(np.uint8)
 
 

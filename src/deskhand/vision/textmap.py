@@ -58,7 +58,12 @@ def without_rules(gray: np.ndarray, length: int = 12, ink: int = 200) -> np.ndar
 
 
 def text_map(gray: np.ndarray, texts: Iterable[str], config: TextMapConfig = DEFAULT) -> np.ndarray:
-    """Per pixel, the best normalised correlation (0..1) of any text centred there; 0 where none fits.
+    """Per pixel, the best normalised correlation (0..1) of any text centred there; 0 where none fits."""
+    return np.maximum.reduce([np.zeros(gray.shape, np.float32), *text_maps(gray, texts, config)])
+
+
+def text_maps(gray: np.ndarray, texts: Iterable[str], config: TextMapConfig = DEFAULT) -> list[np.ndarray]:
+    """`text_map` of each text apart, in order: the screen's ink is found once for them all.
 
     The template has white columns beside the word, as a word between spaces has: the same letters
     inside a longer word, with ink there, match less (a link "est" and the word "molestie").
@@ -66,32 +71,44 @@ def text_map(gray: np.ndarray, texts: Iterable[str], config: TextMapConfig = DEF
     Only places whose window holds some ink are matched: a window of plain background has no
     variance and scores 0 anyway, and most screens are a third to a half blank.
     """
-    out = np.zeros(gray.shape, np.float32)
     height, width = gray.shape
     margin = config.margin
     # the screen's edge columns are drawn out by the margin, so a word at the very edge still fits
     wide = cv2.copyMakeBorder(gray, 0, 0, margin, margin, cv2.BORDER_REPLICATE) if margin else gray
-    inked = {0: ink_box(gray), margin: ink_box(wide)}
+    box = ink_box(gray)
+    inked = {0: box, margin: box}
+    if box is not None:  # the box on `wide`: drawn out with the edge columns when it reaches them
+        x0, y0, x1, y1 = box
+        inked[margin] = (
+            x0 + margin if x0 > 0 else 0,
+            y0,
+            x1 + margin if x1 < width - 1 else x1 + 2 * margin,
+            y1,
+        )
+    maps = []
     for text in texts:
+        out = np.zeros(gray.shape, np.float32)
+        maps.append(out)
         if not text.strip():
             continue
         # one glyph with white beside it matches any lone glyph of its shape ("0" and "o"): no margin
         pad = margin if len(text.strip()) > 1 else 0
-        image, box = (wide if pad else gray), inked[pad]
+        image, inside = (wide if pad else gray), inked[pad]
         for size in config.sizes:
             templ = render(text, size, config.font, pad)
             h, w = templ.shape
-            if box is None or h > height or w - 2 * pad > width or templ.min() == templ.max():
+            if inside is None or h > height or w - 2 * pad > width or templ.min() == templ.max():
                 continue
             # the windows' top-left corners that reach into the ink's box
-            (x0, y0, x1, y1), (rows, cols) = box, image.shape
+            (x0, y0, x1, y1), (rows, cols) = inside, image.shape
             top, bottom = max(y0 - h + 1, 0), min(y1, rows - h)
             left, right = max(x0 - w + 1, 0), min(x1, cols - w)
             scores = cv2.matchTemplate(image[top : bottom + h, left : right + w], templ, cv2.TM_CCOEFF_NORMED)
             row, col = top + h // 2, left + w // 2 - pad  # where the first score's word is centred on `gray`
             view = out[row : row + scores.shape[0], col : col + scores.shape[1]]
             np.maximum(view, scores, out=view)
-    return np.clip(out, 0.0, 1.0)
+        np.clip(out, 0.0, 1.0, out=out)
+    return maps
 
 
 def ink_box(gray: np.ndarray) -> tuple[int, int, int, int] | None:
