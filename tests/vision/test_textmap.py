@@ -3,7 +3,7 @@
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from deskhand.vision.textmap import DEJAVU, TextMapConfig, text_map, without_rules
+from deskhand.vision.textmap import DEJAVU, TextMapConfig, text_map, text_maps, without_rules
 
 
 def screen_with(words: dict[str, tuple[int, int]], size: int = 13) -> np.ndarray:
@@ -76,3 +76,11 @@ def test_words_at_the_corners_of_the_inked_box_are_found_where_they_are_drawn():
         heat = text_map(gray, [word])
         peak_y, peak_x = np.unravel_index(int(heat.argmax()), heat.shape)
         assert heat.max() > 0.9 and x <= peak_x <= x + 40 and y <= peak_y <= y + 15
+
+
+def test_text_maps_gives_each_words_map_in_order_and_text_map_is_their_maximum():
+    gray = screen_with({"Cancel": (10, 20), "Submit": (80, 100)})
+    cancel, blank, submit = text_maps(gray, ["Cancel", " ", "Submit"])
+    assert (cancel == text_map(gray, ["Cancel"])).all() and (submit == text_map(gray, ["Submit"])).all()
+    assert not blank.any()
+    assert (text_map(gray, ["Cancel", "Submit"]) == np.maximum(cancel, submit)).all()
