@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from deskhand.policy.base import Kind, Observation, Policy, PolicyAction
 from deskhand.policy.bench import (
@@ -127,3 +128,8 @@ def test_first_screens_keeps_each_episodes_first_look_and_latency_times_each_as_
     ms = latency_ms(inner, watched.screens, calls=4, clock=lambda: next(ticks) / 1000)
     assert ms == 1.0 and inner.resets == 4
     assert inner.seen[-4:] == ["a0", "b0", "a0", "b0"]  # after the warm-up, each screen in turn
+
+
+def test_latency_without_a_screen_to_time_on_is_a_clear_error():
+    with pytest.raises(ValueError, match="at least one screen"):
+        latency_ms(_Counting(), [])

@@ -239,10 +239,10 @@ def evaluate_weights(
 
     torch.set_num_threads(1)
     cv2.setNumThreads(1)
-    policy = FirstScreens(NetPolicy(load_net(weights)))
+    net = NetPolicy(load_net(weights))
     for _ in range(3):  # the first calls pay for lazy initialisation, not for the model
-        policy.act(Observation(np.full((210, 160, 3), 255, np.uint8), "warm up"))
-    policy.screens.clear()
+        net.act(Observation(np.full((210, 160, 3), 255, np.uint8), "warm up"))
+    policy = FirstScreens(net)
     run = evaluate(task, policy, episodes, timer=timer)
     return run, latency_ms(policy.policy, policy.screens) if policy.screens else None
 
@@ -276,6 +276,8 @@ def latency_ms(
     Each call starts a new episode: one episode of hundreds of actions on a screen that never
     changes would time the policy's search for an action it has not yet tried there instead.
     """
+    if not screens:
+        raise ValueError("latency_ms needs at least one screen to time the policy on")
     for obs in screens[:3]:
         policy.act(obs)
     times = []

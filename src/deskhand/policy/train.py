@@ -401,7 +401,7 @@ def decode(
             idle = idle or action
         best = best or action
     assert best is not None  # _ranked always yields
-    return best
+    return idle or best
 
 
 def _same_place(a: PolicyAction, b: PolicyAction, near: float) -> bool:

@@ -76,15 +76,7 @@ def text_maps(gray: np.ndarray, texts: Iterable[str], config: TextMapConfig = DE
     # the screen's edge columns are drawn out by the margin, so a word at the very edge still fits
     wide = cv2.copyMakeBorder(gray, 0, 0, margin, margin, cv2.BORDER_REPLICATE) if margin else gray
     box = ink_box(gray)
-    inked = {0: box, margin: box}
-    if box is not None:  # the box on `wide`: drawn out with the edge columns when it reaches them
-        x0, y0, x1, y1 = box
-        inked[margin] = (
-            x0 + margin if x0 > 0 else 0,
-            y0,
-            x1 + margin if x1 < width - 1 else x1 + 2 * margin,
-            y1,
-        )
+    inked = {0: box, margin: _widened(box, margin, width)}
     maps = []
     for text in texts:
         out = np.zeros(gray.shape, np.float32)
@@ -118,8 +110,16 @@ def ink_box(gray: np.ndarray) -> tuple[int, int, int, int] | None:
     >>> ink_box(g), ink_box(np.zeros((4, 4), np.uint8))
     ((7, 5, 20, 12), None)
     """
-    ink = gray != np.bincount(gray.ravel(), minlength=256).argmax()
-    rows, cols = np.flatnonzero(ink.any(1)), np.flatnonzero(ink.any(0))
-    if len(rows) == 0:
+    ink = (gray != np.bincount(gray.ravel(), minlength=256).argmax()).view(np.uint8)
+    x, y, w, h = cv2.boundingRect(ink)
+    return (x, y, x + w - 1, y + h - 1) if w else None
+
+
+def _widened(
+    box: tuple[int, int, int, int] | None, margin: int, width: int
+) -> tuple[int, int, int, int] | None:
+    """The ink box of a `width`-wide image once `margin` edge columns are replicated on each side."""
+    if box is None:
         return None
-    return int(cols[0]), int(rows[0]), int(cols[-1]), int(rows[-1])
+    x0, y0, x1, y1 = box
+    return (x0 + margin if x0 > 0 else 0, y0, x1 + margin if x1 < width - 1 else x1 + 2 * margin, y1)
