@@ -129,6 +129,7 @@ def test_bench_miniwob_fills_every_listed_task_from_fresh_worker_processes(tmp_p
     assert all(t["attempted"] and t["episodes"] == 2 and 0 <= t["success"] <= 1 for t in doc["tasks"])
     assert doc["inference_ms_median_isolated"] > 0
     assert all(t["isolated_inference_ms"] > 0 for t in doc["tasks"])  # timed on each task's own screens
+    assert doc["step_ms_median_isolated"] > 0 and all(t["isolated_step_ms"] > 0 for t in doc["tasks"])
 
 
 @pytest.mark.x11

@@ -8,10 +8,11 @@ import pytest
 from deskhand.policy.base import Kind, Observation, Policy, PolicyAction
 from deskhand.policy.bench import (
     Episode,
-    FirstScreens,
     Human,
+    Latency,
+    Watched,
     klm_seconds,
-    latency_ms,
+    latency,
     not_attempted,
     read_humans,
     report,
@@ -96,11 +97,12 @@ def test_people_csv_blank_cells_are_none(tmp_path):
 
 def test_report_gives_the_median_and_range_of_the_tasks_isolated_latencies():
     runs = [
-        summarize(t, [Episode(True, 1, 0.1, [0.001])], None, ms)
-        for t, ms in zip("abc", (9.0, 7.0, 12.0), strict=True)
+        summarize(t, [Episode(True, 1, 0.1, [0.001])], None, Latency(first, step))
+        for t, first, step in zip("abc", (9.0, 7.0, 12.0), (5.0, 6.0, 4.0), strict=True)
     ]
     doc = report([*runs, summarize("d", [Episode(True, 1, 0.1, [0.001])], None)], {})
     assert doc["inference_ms_median_isolated"] == 9.0 and doc["inference_ms_isolated_range"] == [7.0, 12.0]
+    assert doc["step_ms_median_isolated"] == 5.0 and doc["step_ms_isolated_range"] == [4.0, 6.0]
 
 
 class _Counting(Policy):
@@ -115,21 +117,47 @@ class _Counting(Policy):
         return PolicyAction(Kind.MOVE)
 
 
-def test_first_screens_keeps_each_episodes_first_look_and_latency_times_each_as_a_new_episode():
+def test_watched_keeps_the_screens_of_its_first_episodes_in_order():
     screen = np.zeros((4, 4, 3), np.uint8)
-    watched = FirstScreens(_Counting(), keep=2)
-    for episode in "abc":
+    watched = Watched(_Counting(), keep=2)
+    for episode, steps in zip("abc", (3, 1, 2), strict=True):
         watched.reset()
-        for step in range(3):
+        for step in range(steps):
             watched.act(Observation(screen, f"{episode}{step}"))
-    assert [o.utterance for o in watched.screens] == ["a0", "b0"]
-    inner = _Counting()
-    ticks = iter(range(1000))
-    ms = latency_ms(inner, watched.screens, calls=4, clock=lambda: next(ticks) / 1000)
-    assert ms == 1.0 and inner.resets == 4
-    assert inner.seen[-4:] == ["a0", "b0", "a0", "b0"]  # after the warm-up, each screen in turn
+    assert [[o.utterance for o in e] for e in watched.episodes] == [["a0", "a1", "a2"], ["b0"]]
+    assert watched.policy.seen[-2:] == ["c0", "c1"]  # a later episode is still played, only not kept
+
+
+class _Costly(_Counting):
+    """Takes 4 ms on an episode's first step and 1 ms on a later one, on its own clock."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.now, self.fresh = 0.0, True
+
+    def reset(self) -> None:
+        super().reset()
+        self.fresh = True
+
+    def act(self, obs: Observation) -> PolicyAction:
+        self.now += 0.004 if self.fresh else 0.001
+        self.fresh = False
+        return super().act(obs)
+
+
+def test_latency_times_first_steps_alone_and_every_step_in_whole_episodes():
+    screen = np.zeros((4, 4, 3), np.uint8)
+    episodes = [[Observation(screen, f"{e}{i}") for i in range(n)] for e, n in (("a", 3), ("b", 1))]
+    inner = _Costly()
+    alone = latency(inner, episodes, calls=4, clock=lambda: inner.now)
+    assert alone.first_ms == pytest.approx(4.0) and alone.step_ms == pytest.approx(2.5)  # (4 + 1 + 1 + 4) / 4
+    after_warm_up = inner.seen[3:]
+    assert after_warm_up[:4] == ["a0", "b0", "a0", "b0"]  # first steps: each episode's first screen in turn
+    assert after_warm_up[4:] == ["a0", "a1", "a2", "b0"]  # then whole episodes until 4 steps are timed
 
 
 def test_latency_without_a_screen_to_time_on_is_a_clear_error():
     with pytest.raises(ValueError, match="at least one screen"):
-        latency_ms(_Counting(), [])
+        latency(_Counting(), [])
+    with pytest.raises(ValueError, match="at least one screen"):
+        latency(_Counting(), [[]])

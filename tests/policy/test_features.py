@@ -6,7 +6,7 @@ from PIL import Image, ImageDraw, ImageFont
 from deskhand.policy.base import Kind
 from deskhand.policy.features import UTTERANCE_ROWS, policy_input, salient, shown_text
 from deskhand.vision.ocr import TextBox
-from deskhand.vision.textmap import DEJAVU
+from deskhand.vision.textmap import DEJAVU, TextMapMemo
 
 
 def test_quoted_phrases_and_unquoted_names_are_told_apart_from_instruction_words():
@@ -33,6 +33,23 @@ def test_the_quoted_map_lights_up_where_the_quoted_word_is_drawn_below_the_utter
     assert 100 <= col <= 125 and 148 <= y <= 165
     assert quoted[75:100, 10:50].max() == 0  # other text stays dark, not a faint glow a net learns to ignore
     assert x[..., 4].max() == 0  # no unquoted names in this utterance
+
+
+def test_the_next_screen_of_an_episode_gets_the_same_input_with_the_memo_of_the_one_before():
+    font = ImageFont.truetype(str(DEJAVU), 12)
+    image = Image.new("RGB", (160, 210), "white")
+    draw = ImageDraw.Draw(image)
+    draw.text((5, 5), 'Select Kim and click "Yes".', font=font, fill="black")
+    draw.text((100, 150), "Yes", font=font, fill="black")
+    before = np.asarray(image).copy()
+    draw.text((20, 80), "Kim", font=font, fill="black")  # a list opened: the name shows
+    after = np.asarray(image).copy()
+    memo = TextMapMemo()
+    policy_input(before, 'Select Kim and click "Yes".', memo=memo)
+    again = policy_input(after, 'Select Kim and click "Yes".', memo=memo)
+    fresh = policy_input(after, 'Select Kim and click "Yes".')
+    assert np.abs(again.astype(int) - fresh).max() <= 1  # float rounding, at most one level in 255
+    assert again[70:100, 15:50, 4].max() == 255 and again[140:165, 95:125, 3].max() == 255
 
 
 def test_the_pointer_channel_marks_where_the_last_pointer_action_left_the_pointer():

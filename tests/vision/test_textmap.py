@@ -1,9 +1,11 @@
 """The text map finds a word by its glyphs alone: rendered, then template matched."""
 
 import numpy as np
+import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from deskhand.vision.textmap import DEJAVU, TextMapConfig, text_map, text_maps, without_rules
+from deskhand.vision import textmap
+from deskhand.vision.textmap import DEJAVU, TextMapConfig, TextMapMemo, text_map, text_maps, without_rules
 
 
 def screen_with(words: dict[str, tuple[int, int]], size: int = 13) -> np.ndarray:
@@ -84,3 +86,28 @@ def test_text_maps_gives_each_words_map_in_order_and_text_map_is_their_maximum()
     assert (cancel == text_map(gray, ["Cancel"])).all() and (submit == text_map(gray, ["Submit"])).all()
     assert not blank.any()
     assert (text_map(gray, ["Cancel", "Submit"]) == np.maximum(cancel, submit)).all()
+
+
+def test_with_a_memo_a_changed_screen_gets_the_maps_it_would_get_fresh(monkeypatch):
+    memo = TextMapMemo()
+    before = screen_with({"Cancel": (10, 20), "Submit": (80, 100)})
+    after = screen_with({"Cancel": (10, 20), "Submit": (80, 100), "Okay": (20, 130)})
+    after[0:3, 150:160] = 0  # a change at the edge, where the margin's border columns are drawn
+    words = ["Submit", "Okay", "x"]
+    first = text_maps(before, words, memo=memo)
+    assert all((a == b).all() for a, b in zip(first, text_maps(before, words), strict=True))
+    again = text_maps(after, words, memo=memo)
+    fresh = text_maps(after, words)
+    assert all(np.abs(a - b).max() < 1e-5 for a, b in zip(again, fresh, strict=True))
+    assert again[1].max() > 0.9 and first[1].max() < 0.6  # "Okay" is found where it appeared
+    monkeypatch.setattr(textmap, "_match", lambda *args: pytest.fail("matched a screen that did not change"))
+    still = text_maps(after, words, memo=memo)
+    assert all((a == b).all() for a, b in zip(still, again, strict=True))
+
+
+def test_a_memo_of_other_words_is_not_reused():
+    memo = TextMapMemo()
+    gray = screen_with({"Cancel": (10, 20), "Submit": (80, 100)})
+    text_maps(gray, ["Cancel"], memo=memo)
+    (submit,) = text_maps(gray, ["Submit"], memo=memo)
+    assert (submit == text_map(gray, ["Submit"])).all() and submit.max() > 0.9

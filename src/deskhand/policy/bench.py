@@ -53,7 +53,8 @@ class TaskResult:
     human_over_ours_success: float | None = None  # people's median over median_success_s
     klm_median_s: float | None = None  # a person at KLM pace doing our successful episodes' actions
     klm_over_ours_success: float | None = None  # klm_median_s over median_success_s
-    isolated_inference_ms: float | None = None  # `latency_ms` on this task's first screens, browser closed
+    isolated_inference_ms: float | None = None  # `latency` of an episode's first step, browser closed
+    isolated_step_ms: float | None = None  # `latency` of any step, replaying whole episodes
     note: str = ""
 
 
@@ -162,7 +163,7 @@ def read_humans(path: Path) -> dict[str, Human]:
 
 
 def summarize(
-    task: str, episodes: list[Episode], human: Human | None, isolated_ms: float | None = None
+    task: str, episodes: list[Episode], human: Human | None, alone: Latency | None = None
 ) -> TaskResult:
     """Per-task figures and time ratios within this run.
 
@@ -191,7 +192,8 @@ def summarize(
         human_over_ours_success=human.median_s / ours if human.median_s and ours else None,
         klm_median_s=klm,
         klm_over_ours_success=klm / ours if klm and ours else None,
-        isolated_inference_ms=isolated_ms,
+        isolated_inference_ms=alone.first_ms if alone else None,
+        isolated_step_ms=alone.step_ms if alone else None,
     )
 
 
@@ -204,12 +206,15 @@ def report(results: list[TaskResult], extra: dict[str, Any]) -> dict[str, Any]:
     """The JSON document: per-task rows, and means over the attempted tasks and over all of them."""
     done = [r for r in results if r.attempted and r.success is not None]
     both = [r.klm_median_s / r.human_median_s for r in done if r.klm_median_s and r.human_median_s]
-    isolated = [r.isolated_inference_ms for r in done if r.isolated_inference_ms is not None]
+    first = [r.isolated_inference_ms for r in done if r.isolated_inference_ms is not None]
+    step = [r.isolated_step_ms for r in done if r.isolated_step_ms is not None]
     return {
         **extra,
-        # the policy alone, on real screens: the median over tasks of each task's `latency_ms`
-        "inference_ms_median_isolated": statistics.median(isolated) if isolated else None,
-        "inference_ms_isolated_range": [min(isolated), max(isolated)] if isolated else None,
+        # the policy alone, on real screens: the median and range over tasks of each task's `latency`
+        "inference_ms_median_isolated": statistics.median(first) if first else None,
+        "inference_ms_isolated_range": [min(first), max(first)] if first else None,
+        "step_ms_median_isolated": statistics.median(step) if step else None,
+        "step_ms_isolated_range": [min(step), max(step)] if step else None,
         "tasks": [asdict(r) for r in results],
         "attempted": len(done),
         "total": len(results),
@@ -226,11 +231,11 @@ def report(results: list[TaskResult], extra: dict[str, Any]) -> dict[str, Any]:
 
 def evaluate_weights(
     task: str, weights: Path, episodes: int, timer: bool = False
-) -> tuple[list[Episode], float | None]:
+) -> tuple[list[Episode], Latency | None]:
     """One task with the net loaded from `weights`, on one thread: a unit of work for a worker process.
 
-    Also the policy's latency on the first screens of the task's first episodes, timed once the
-    browser is closed, so that it does not compete for the CPU.
+    Also the policy's `latency` on the task's first episodes, replayed once the browser is closed,
+    so that it does not compete for the CPU.
     """
     import cv2
     import torch
@@ -242,48 +247,68 @@ def evaluate_weights(
     net = NetPolicy(load_net(weights))
     for _ in range(3):  # the first calls pay for lazy initialisation, not for the model
         net.act(Observation(np.full((210, 160, 3), 255, np.uint8), "warm up"))
-    policy = FirstScreens(net)
+    policy = Watched(net)
     run = evaluate(task, policy, episodes, timer=timer)
-    return run, latency_ms(policy.policy, policy.screens) if policy.screens else None
+    return run, latency(policy.policy, policy.episodes) if policy.episodes else None
 
 
-class FirstScreens(Policy):
-    """A policy that keeps what it saw first in each of its first `keep` episodes."""
+class Watched(Policy):
+    """A policy that keeps every screen of its first `keep` episodes, in order."""
 
     def __init__(self, policy: Policy, keep: int = 5) -> None:
-        self.policy, self.keep, self.screens = policy, keep, list[Observation]()
-        self.fresh = True
+        self.policy, self.keep = policy, keep
+        self.episodes: list[list[Observation]] = []
+        self.current: list[Observation] | None = None
 
     def reset(self) -> None:
-        self.fresh = True
+        self.current = None
         self.policy.reset()
 
     def act(self, obs: Observation) -> PolicyAction:
-        if self.fresh and len(self.screens) < self.keep:
-            self.screens.append(obs)
-        self.fresh = False
+        if self.current is None and len(self.episodes) < self.keep:
+            self.current = []
+            self.episodes.append(self.current)
+        if self.current is not None:
+            self.current.append(obs)
         return self.policy.act(obs)
 
 
-def latency_ms(
+@dataclass(frozen=True)
+class Latency:
+    first_ms: float  # the median of an episode's first step: the whole screen is new
+    step_ms: float  # the mean over every step of the episodes: what an episode pays a step
+
+
+def latency(
     policy: Policy,
-    screens: Sequence[Observation],
+    episodes: Sequence[Sequence[Observation]],
     calls: int = 200,
     clock: Callable[[], float] = time.perf_counter,
-) -> float:
-    """Median time of an episode's first `act` on each of `screens` in turn, after three warm-up calls.
+) -> Latency:
+    """The policy's time per step, replaying recorded `episodes` after three warm-up calls.
 
-    Each call starts a new episode: one episode of hundreds of actions on a screen that never
-    changes would time the policy's search for an action it has not yet tried there instead.
+    First steps: `calls` episodes of one step, each episode's first screen in turn. Every step:
+    whole episodes in turn, until `calls` steps are timed; a later step may reuse what the policy
+    saw on the step before, as it does in the bench.
     """
-    if not screens:
-        raise ValueError("latency_ms needs at least one screen to time the policy on")
-    for obs in screens[:3]:
+    runs = [list(e) for e in episodes if e]
+    if not runs:
+        raise ValueError("latency needs at least one screen to time the policy on")
+    for obs in runs[0][:3]:
         policy.act(obs)
-    times = []
+    first: list[float] = []
     for i in range(calls):
         policy.reset()
         t0 = clock()
-        policy.act(screens[i % len(screens)])
-        times.append(clock() - t0)
-    return 1000 * statistics.median(times)
+        policy.act(runs[i % len(runs)][0])
+        first.append(clock() - t0)
+    steps: list[float] = []
+    played = 0
+    while len(steps) < calls:
+        policy.reset()
+        for obs in runs[played % len(runs)]:
+            t0 = clock()
+            policy.act(obs)
+            steps.append(clock() - t0)
+        played += 1
+    return Latency(1000 * statistics.median(first), 1000 * statistics.fmean(steps))

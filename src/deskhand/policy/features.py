@@ -19,7 +19,7 @@ import numpy as np
 
 from deskhand.policy.base import POINTER_KINDS, Kind
 from deskhand.vision.ocr import TextBox, letters
-from deskhand.vision.textmap import DEFAULT, TextMapConfig, render, text_maps, without_rules
+from deskhand.vision.textmap import DEFAULT, TextMapConfig, TextMapMemo, render, text_maps, without_rules
 
 UTTERANCE_ROWS = 50  # MiniWoB draws the utterance in the top 50 rows; words are searched below it
 POINTER_HALF = 3  # the pointer mark is a 7x7 square
@@ -66,14 +66,19 @@ def shown_text(lines: Sequence[TextBox], utterance: str) -> str | None:
     return None
 
 
-def text_channels(screenshot: np.ndarray, utterance: str, config: TextMapConfig = DEFAULT) -> np.ndarray:
-    """(H, W, 2) uint8: where a quoted phrase, and an unquoted name, is drawn, as word-sized blobs."""
+def text_channels(
+    screenshot: np.ndarray, utterance: str, config: TextMapConfig = DEFAULT, memo: TextMapMemo | None = None
+) -> np.ndarray:
+    """(H, W, 2) uint8: where a quoted phrase, and an unquoted name, is drawn, as word-sized blobs.
+
+    The `memo` of the episode's screen before spares matching where the screen has not changed.
+    """
     gray = cv2.cvtColor(np.ascontiguousarray(screenshot), cv2.COLOR_RGB2GRAY)
     out = np.zeros((*gray.shape, 2), np.float32)
     below = without_rules(gray[UTTERANCE_ROWS:])  # a link's underline would spoil its match
     quoted, named = salient(utterance)
     texts = quoted + named
-    for i, (text, scores) in enumerate(zip(texts, text_maps(below, texts, config), strict=True)):
+    for i, (text, scores) in enumerate(zip(texts, text_maps(below, texts, config, memo), strict=True)):
         channel = 0 if i < len(quoted) else 1
         blob = spread(scores, render(text, min(config.sizes), config.font).shape)
         np.maximum(out[UTTERANCE_ROWS:, :, channel], blob, out=out[UTTERANCE_ROWS:, :, channel])
@@ -109,10 +114,18 @@ def pointer_channel(height: int, width: int, kind: Kind | None, x: float, y: flo
 
 
 def policy_input(
-    screenshot: np.ndarray, utterance: str, kind: Kind | None = None, x: float = 0, y: float = 0
+    screenshot: np.ndarray,
+    utterance: str,
+    kind: Kind | None = None,
+    x: float = 0,
+    y: float = 0,
+    memo: TextMapMemo | None = None,
 ) -> np.ndarray:
-    """The policy's full input (H, W, 6): RGB, the two text maps, and the last pointer position."""
+    """The policy's full input (H, W, 6): RGB, the two text maps (`memo` as `text_channels` takes it),
+    and the last pointer position."""
     height, width = screenshot.shape[:2]
     pointer = pointer_channel(height, width, kind, x, y)[..., None]
     # cv2.merge interleaves the channels in a tenth of np.concatenate's time (0.1 ms against 0.7)
-    return cv2.merge([np.ascontiguousarray(screenshot), text_channels(screenshot, utterance), pointer])
+    return cv2.merge(
+        [np.ascontiguousarray(screenshot), text_channels(screenshot, utterance, memo=memo), pointer]
+    )

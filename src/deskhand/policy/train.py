@@ -30,6 +30,7 @@ from deskhand.policy.model import (
     grid_cell,
 )
 from deskhand.vision.background import in_blank_band
+from deskhand.vision.textmap import TextMapMemo
 
 if TYPE_CHECKING:
     from deskhand.vision.ocr import Ocr
@@ -272,12 +273,13 @@ class NetPolicy(Policy):
         self.waits = 0  # pointer moves on this still screen
         self.typed: set[int] = set()  # where in the utterance each phrase typed so far starts
         self.reading: tuple[str, torch.Tensor, torch.Tensor, Reading] | None = None
+        self.seen = TextMapMemo()  # the text maps of the screen before: a step matches only what changed
 
     def act(self, obs: Observation) -> PolicyAction:
         cfg, prev = self.net.config, self.prev
         kind = None if prev is None else prev.kind
         x, y = (0.0, 0.0) if prev is None else (prev.x, prev.y)
-        pixels = policy_input(obs.screenshot, obs.utterance, kind, x, y)
+        pixels = policy_input(obs.screenshot, obs.utterance, kind, x, y, self.seen)
         image = torch.from_numpy(pixels).permute(2, 0, 1)[None]
         prev_index = torch.tensor([len(KINDS) if kind is None else KINDS.index(kind)])
         step = torch.tensor([self.step])

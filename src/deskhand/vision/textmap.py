@@ -62,45 +62,81 @@ def text_map(gray: np.ndarray, texts: Iterable[str], config: TextMapConfig = DEF
     return np.maximum.reduce([np.zeros(gray.shape, np.float32), *text_maps(gray, texts, config)])
 
 
-def text_maps(gray: np.ndarray, texts: Iterable[str], config: TextMapConfig = DEFAULT) -> list[np.ndarray]:
+class TextMapMemo:
+    """The last screen `text_maps` matched and its scores for each text and size, so that the next
+    screen of an episode is matched only where it changed: a click or a typed letter changes a few
+    percent of the screen. One per episode: the scores are those of that episode's texts.
+    """
+
+    def __init__(self) -> None:
+        self.gray: np.ndarray | None = None
+        self.key: tuple[tuple[str, ...], TextMapConfig] | None = None
+        self.placed: list[list[np.ndarray]] = []  # per text, per size: scores where each window is centred
+
+
+def text_maps(
+    gray: np.ndarray, texts: Iterable[str], config: TextMapConfig = DEFAULT, memo: TextMapMemo | None = None
+) -> list[np.ndarray]:
     """`text_map` of each text apart, in order: the screen's ink is found once for them all.
 
     The template has white columns beside the word, as a word between spaces has: the same letters
     inside a longer word, with ink there, match less (a link "est" and the word "molestie").
 
     Only places whose window holds some ink are matched: a window of plain background has no
-    variance and scores 0 anyway, and most screens are a third to a half blank.
+    variance and scores 0 anyway, and most screens are a third to a half blank. Given the `memo`
+    of the screen before, only windows over a changed pixel are matched again: the rest hold the
+    same pixels, so their scores stand.
     """
+    texts = tuple(texts)
     height, width = gray.shape
     margin = config.margin
-    # the screen's edge columns are drawn out by the margin, so a word at the very edge still fits
-    wide = cv2.copyMakeBorder(gray, 0, 0, margin, margin, cv2.BORDER_REPLICATE) if margin else gray
-    box = ink_box(gray)
-    inked = {0: box, margin: _widened(box, margin, width)}
-    maps = []
-    for text in texts:
-        out = np.zeros(gray.shape, np.float32)
-        maps.append(out)
-        if not text.strip():
-            continue
-        # one glyph with white beside it matches any lone glyph of its shape ("0" and "o"): no margin
-        pad = margin if len(text.strip()) > 1 else 0
-        image, inside = (wide if pad else gray), inked[pad]
-        for size in config.sizes:
-            templ = render(text, size, config.font, pad)
-            h, w = templ.shape
-            if inside is None or h > height or w - 2 * pad > width or templ.min() == templ.max():
+    if (
+        memo is not None
+        and memo.gray is not None
+        and memo.gray.shape == gray.shape
+        and memo.key == (texts, config)
+    ):
+        box, placed = change_box(memo.gray, gray), memo.placed
+    else:
+        box = ink_box(gray)
+        placed = [[np.zeros(gray.shape, np.float32) for _ in config.sizes] for _ in texts]
+    if box is not None:
+        # the screen's edge columns are drawn out by the margin, so a word at the very edge still fits
+        wide = cv2.copyMakeBorder(gray, 0, 0, margin, margin, cv2.BORDER_REPLICATE) if margin else gray
+        boxes = {0: box, margin: _widened(box, margin, width)}
+        for text, by_size in zip(texts, placed, strict=True):
+            if not text.strip():
                 continue
-            # the windows' top-left corners that reach into the ink's box
-            (x0, y0, x1, y1), (rows, cols) = inside, image.shape
-            top, bottom = max(y0 - h + 1, 0), min(y1, rows - h)
-            left, right = max(x0 - w + 1, 0), min(x1, cols - w)
-            scores = cv2.matchTemplate(image[top : bottom + h, left : right + w], templ, cv2.TM_CCOEFF_NORMED)
-            row, col = top + h // 2, left + w // 2 - pad  # where the first score's word is centred on `gray`
-            view = out[row : row + scores.shape[0], col : col + scores.shape[1]]
-            np.maximum(view, scores, out=view)
-        np.clip(out, 0.0, 1.0, out=out)
+            # one glyph with white beside it matches any lone glyph of its shape ("0" and "o"): no margin
+            pad = margin if len(text.strip()) > 1 else 0
+            for size, scores in zip(config.sizes, by_size, strict=True):
+                templ = render(text, size, config.font, pad)
+                h, w = templ.shape
+                if h <= height and w - 2 * pad <= width and templ.min() != templ.max():
+                    _match(wide if pad else gray, templ, boxes[pad], pad, scores)
+    if memo is not None:
+        memo.gray, memo.key, memo.placed = gray.copy(), (texts, config), placed
+    maps = []
+    for by_size in placed:
+        out = np.zeros(gray.shape, np.float32)
+        for scores in by_size:
+            np.maximum(out, scores, out=out)
+        maps.append(np.clip(out, 0.0, 1.0, out=out))
     return maps
+
+
+def _match(
+    image: np.ndarray, templ: np.ndarray, box: tuple[int, int, int, int], pad: int, scores: np.ndarray
+) -> None:
+    """Match `templ` in every window of `image` that reaches into `box`, writing each score into
+    `scores` where its word is centred (`image` has `pad` extra columns on each side)."""
+    h, w = templ.shape
+    (x0, y0, x1, y1), (rows, cols) = box, image.shape
+    top, bottom = max(y0 - h + 1, 0), min(y1, rows - h)
+    left, right = max(x0 - w + 1, 0), min(x1, cols - w)
+    found = cv2.matchTemplate(image[top : bottom + h, left : right + w], templ, cv2.TM_CCOEFF_NORMED)
+    row, col = top + h // 2, left + w // 2 - pad  # where the first window's word is centred on the screen
+    scores[row : row + found.shape[0], col : col + found.shape[1]] = found
 
 
 def ink_box(gray: np.ndarray) -> tuple[int, int, int, int] | None:
@@ -115,11 +151,18 @@ def ink_box(gray: np.ndarray) -> tuple[int, int, int, int] | None:
     return (x, y, x + w - 1, y + h - 1) if w else None
 
 
-def _widened(
-    box: tuple[int, int, int, int] | None, margin: int, width: int
-) -> tuple[int, int, int, int] | None:
-    """The ink box of a `width`-wide image once `margin` edge columns are replicated on each side."""
-    if box is None:
-        return None
+def change_box(before: np.ndarray, after: np.ndarray) -> tuple[int, int, int, int] | None:
+    """(x0, y0, x1, y1), inclusive: the box of every pixel that differs; None if none does.
+
+    >>> a = np.zeros((20, 30), np.uint8); b = a.copy(); b[3, 4] = b[9, 2] = 7
+    >>> change_box(a, b), change_box(a, a)
+    ((2, 3, 4, 9), None)
+    """
+    x, y, w, h = cv2.boundingRect(cv2.compare(before, after, cv2.CMP_NE))
+    return (x, y, x + w - 1, y + h - 1) if w else None
+
+
+def _widened(box: tuple[int, int, int, int], margin: int, width: int) -> tuple[int, int, int, int]:
+    """A box on a `width`-wide image, on the image once `margin` edge columns are replicated on each side."""
     x0, y0, x1, y1 = box
     return (x0 + margin if x0 > 0 else 0, y0, x1 + margin if x1 < width - 1 else x1 + 2 * margin, y1)
