@@ -16,6 +16,8 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from deskhand.vision.change import change_box
+
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")  # Debian's default sans (fonts-dejavu-core)
 
 
@@ -96,7 +98,7 @@ def text_maps(
         and memo.gray.shape == gray.shape
         and memo.key == (texts, config)
     ):
-        box, placed = change_box(memo.gray, gray), memo.placed
+        box, placed = _changed(memo.gray, gray), memo.placed
     else:
         box = ink_box(gray)
         placed = [[np.zeros(gray.shape, np.float32) for _ in config.sizes] for _ in texts]
@@ -151,15 +153,10 @@ def ink_box(gray: np.ndarray) -> tuple[int, int, int, int] | None:
     return (x, y, x + w - 1, y + h - 1) if w else None
 
 
-def change_box(before: np.ndarray, after: np.ndarray) -> tuple[int, int, int, int] | None:
-    """(x0, y0, x1, y1), inclusive: the box of every pixel that differs; None if none does.
-
-    >>> a = np.zeros((20, 30), np.uint8); b = a.copy(); b[3, 4] = b[9, 2] = 7
-    >>> change_box(a, b), change_box(a, a)
-    ((2, 3, 4, 9), None)
-    """
-    x, y, w, h = cv2.boundingRect(cv2.compare(before, after, cv2.CMP_NE))
-    return (x, y, x + w - 1, y + h - 1) if w else None
+def _changed(before: np.ndarray, after: np.ndarray) -> tuple[int, int, int, int] | None:
+    """(x0, y0, x1, y1), inclusive: the box of every pixel that differs at all; None if none does."""
+    box = change_box(before, after, threshold=0, min_pixels=1)
+    return None if box is None else (box[0], box[1], box[0] + box[2] - 1, box[1] + box[3] - 1)
 
 
 def _widened(box: tuple[int, int, int, int], margin: int, width: int) -> tuple[int, int, int, int]:
