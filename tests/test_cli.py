@@ -161,6 +161,19 @@ def test_bench_miniwob_refuses_zero_jobs_or_episodes_with_exit_2_and_no_tracebac
 
 
 @pytest.mark.parametrize("command", [["train", "--minutes", "0.1"], ["bench", "miniwob", "--episodes", "1"]])
+def test_train_and_the_miniwob_bench_name_a_misspelt_task_before_starting_a_browser(tmp_path, command):
+    (tmp_path / "tasks.txt").write_text("click-button\nclik-link\n")
+    args = [*command, "--tasks", str(tmp_path / "tasks.txt"), "--demos", str(tmp_path / "demos")]
+    if command[0] == "bench":
+        args += ["--out", str(tmp_path / "miniwob.json")]
+    result = runner.invoke(app, args, env={"MINIWOB_CHROME_BINARY": str(tmp_path / "no-chromium")})
+    assert result.exit_code == 2, result.output
+    assert "no MiniWoB++ task named clik-link (did you mean click-link" in result.output
+    assert "Traceback" not in result.output and "no Chromium" not in result.output
+    assert not (tmp_path / "demos").exists() and not (tmp_path / "miniwob.json").exists()
+
+
+@pytest.mark.parametrize("command", [["train", "--minutes", "0.1"], ["bench", "miniwob", "--episodes", "1"]])
 def test_train_and_the_miniwob_bench_name_a_missing_browser_in_one_line(tmp_path, command):
     (tmp_path / "tasks.txt").write_text("click-button\nclick-link\n")
     args = [*command, "--tasks", str(tmp_path / "tasks.txt"), "--demos", str(tmp_path / "demos")]

@@ -805,10 +805,17 @@ def _miniwob_weights() -> Path:
 
 
 def _read_tasks(path: Path) -> list[str]:
+    """The task list's names, each one checked before any browser starts."""
+    from deskhand.policy.miniwob import UnknownTaskError, check_tasks
+
     try:
-        return [t.strip() for t in path.read_text().splitlines() if t.strip() and not t.startswith("#")]
+        names = [t.strip() for t in path.read_text().splitlines() if t.strip() and not t.startswith("#")]
+        check_tasks(names)
     except OSError as e:
         fail(f"cannot read the task list {path}: {e}")
+    except UnknownTaskError as e:
+        fail(f"{path}: {e}")
+    return names
 
 
 @app.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import numpy as np
@@ -10,7 +11,25 @@ import pytest
 from deskhand.policy.base import Kind, Observation, PolicyAction
 from deskhand.policy.bench import run_episode
 from deskhand.policy.experts.dom import box, click
-from deskhand.policy.miniwob import BrowserError, DevTools, MiniwobConfig, MiniwobEnv, StepResult, next_look
+from deskhand.policy.miniwob import (
+    BrowserError,
+    DevTools,
+    MiniwobConfig,
+    MiniwobEnv,
+    StepResult,
+    UnknownTaskError,
+    known_tasks,
+    next_look,
+)
+
+
+def test_an_unknown_task_is_refused_by_name_before_a_browser_starts(monkeypatch):
+    monkeypatch.setenv("MINIWOB_CHROME_BINARY", "/nonexistent")  # had it got that far: BrowserError
+    with pytest.raises(
+        UnknownTaskError, match=re.escape("no MiniWoB++ task named click-buton (did you mean click-button?)")
+    ):
+        MiniwobEnv(MiniwobConfig("click-buton"))
+    assert {"click-button", "book-flight", "use-slider"} <= known_tasks()
 
 
 @pytest.mark.x11  # a real browser, started by the test; no display needed (headless)

@@ -9,11 +9,13 @@ make demonstrations (`expert_dom`), never handed to a policy.
 from __future__ import annotations
 
 import base64
+import difflib
 import io
 import json
 import os
 import shutil
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
@@ -148,6 +150,37 @@ class DevTools:
         self._socket.close()
 
 
+class UnknownTaskError(ValueError):
+    """A task name the installed miniwob package does not have: a typo in a task list."""
+
+
+def known_tasks() -> frozenset[str]:
+    """The tasks the installed miniwob package can run (it needs a way to read each one's utterance)."""
+    from miniwob.fields import FIELD_EXTRACTORS
+
+    return frozenset(FIELD_EXTRACTORS)
+
+
+def check_tasks(names: Iterable[str]) -> None:
+    """UnknownTaskError naming every task miniwob does not have, each with the nearest one it has.
+
+    >>> check_tasks(["click-button", "clik-button"])
+    Traceback (most recent call last):
+    ...
+    deskhand.policy.miniwob.UnknownTaskError: no MiniWoB++ task named clik-button (did you mean click-button?)
+    """
+    known = known_tasks()
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        named = [
+            f"{name} (did you mean {near[0]}?)"
+            if (near := difflib.get_close_matches(name, known, 1))
+            else name
+            for name in unknown
+        ]
+        raise UnknownTaskError(f"no MiniWoB++ task named {', '.join(named)}")
+
+
 def browser(config: MiniwobConfig) -> tuple[str, str]:
     """The Chromium and chromedriver to start, from the environment or the config; BrowserError if missing."""
     found = []
@@ -194,6 +227,7 @@ class MiniwobEnv:
             allowed_keys=KEYS,
         )
         self.config = config
+        check_tasks([config.task])  # miniwob's own error is a KeyError deep inside the browser's start
         browser(config)  # a missing browser is one clear line, before anything is started
         self._env = _environment(config, space)
         self.steps = 0
