@@ -173,6 +173,15 @@ def test_train_and_the_miniwob_bench_name_a_misspelt_task_before_starting_a_brow
     assert not (tmp_path / "demos").exists() and not (tmp_path / "miniwob.json").exists()
 
 
+def test_bench_miniwob_refuses_a_people_csv_of_another_shape_before_running(tmp_path):
+    (tmp_path / "people.csv").write_text("name,success\nclick-button,0.9\n")
+    args = ["bench", "miniwob", "--humans", str(tmp_path / "people.csv"), "--out", str(tmp_path / "m.json")]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert "people.csv: no task, human_success, human_median_s column" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "m.json").exists()
+
+
 @pytest.mark.parametrize("command", [["train", "--minutes", "0.1"], ["bench", "miniwob", "--episodes", "1"]])
 def test_train_and_the_miniwob_bench_name_a_missing_browser_in_one_line(tmp_path, command):
     (tmp_path / "tasks.txt").write_text("click-button\nclick-link\n")

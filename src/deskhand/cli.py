@@ -1015,7 +1015,10 @@ def bench_miniwob(
         "words again only where the screen changed; the median and range of each over the tasks",
         "weights": str(path),
     }
-    people = bench.read_humans(humans) if humans.exists() else {}
+    try:
+        people = bench.read_humans(humans) if humans.exists() else {}
+    except (OSError, ValueError) as e:
+        fail(str(e))
     chosen = _read_tasks(tasks)
     demonstrated = trained_tasks(path)  # older weights do not say: ask the demonstrations, if any are here
     if demonstrated is None and demos.exists():

@@ -95,6 +95,21 @@ def test_people_csv_blank_cells_are_none(tmp_path):
     assert read_humans(path) == {"scroll-text-2": Human(0.97, None)}
 
 
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("name,success\nclick-button,0.9\n", "no task, human_success, human_median_s column"),
+        ("task,human_success,human_median_s\nclick-button,0.98,1.6\nclick-link,high,2\n", "line 3"),
+    ],
+)
+def test_a_people_csv_of_another_shape_is_refused_with_its_name(tmp_path, text, says):
+    path = tmp_path / "h.csv"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=says) as caught:
+        read_humans(path)
+    assert str(path) in str(caught.value)
+
+
 def test_report_gives_the_median_and_range_of_the_tasks_isolated_latencies():
     runs = [
         summarize(t, [Episode(True, 1, 0.1, [0.001])], None, Latency(first, step))

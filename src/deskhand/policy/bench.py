@@ -149,17 +149,28 @@ def evaluate(
     return out
 
 
-def read_humans(path: Path) -> dict[str, Human]:
-    """People's success and median seconds per task, from the shared CSV (blank cells are None)."""
+HUMAN_COLUMNS = ("task", "human_success", "human_median_s")
 
-    def num(text: str) -> float | None:
-        return float(text) if text.strip() else None
+
+def read_humans(path: Path) -> dict[str, Human]:
+    """People's success and median seconds per task, from the shared CSV (blank cells are None).
+
+    ValueError, naming the file and line, for a CSV without those columns or with a cell that is
+    not a number: a bench run against the wrong file would otherwise report no people at all.
+    """
+
+    def num(text: str | None) -> float | None:
+        return float(text) if text and text.strip() else None
 
     with path.open(newline="") as f:
-        return {
-            row["task"]: Human(num(row["human_success"]), num(row["human_median_s"]))
-            for row in csv.DictReader(f)
-        }
+        rows = csv.DictReader(f)
+        missing = [c for c in HUMAN_COLUMNS if c not in (rows.fieldnames or [])]
+        if missing:
+            raise ValueError(f"{path}: no {', '.join(missing)} column; want {','.join(HUMAN_COLUMNS)}")
+        try:
+            return {row["task"]: Human(num(row["human_success"]), num(row["human_median_s"])) for row in rows}
+        except ValueError as e:
+            raise ValueError(f"{path}, line {rows.line_num}: {e}") from None
 
 
 def summarize(
