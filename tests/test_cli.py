@@ -173,6 +173,15 @@ def test_train_and_the_miniwob_bench_name_a_misspelt_task_before_starting_a_brow
     assert not (tmp_path / "demos").exists() and not (tmp_path / "miniwob.json").exists()
 
 
+def test_bench_miniwob_names_an_unwritable_out_before_running_a_task(tmp_path):
+    (tmp_path / "taken").write_text("a file, not a folder")
+    out = tmp_path / "taken" / "m.json"
+    result = runner.invoke(app, ["bench", "miniwob", "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert f"cannot write the results to {out}" in result.output and "Traceback" not in result.output
+    assert "success" not in result.output  # no task was run
+
+
 def test_bench_miniwob_refuses_a_people_csv_of_another_shape_before_running(tmp_path):
     (tmp_path / "people.csv").write_text("name,success\nclick-button,0.9\n")
     args = ["bench", "miniwob", "--humans", str(tmp_path / "people.csv"), "--out", str(tmp_path / "m.json")]

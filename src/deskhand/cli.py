@@ -1031,9 +1031,15 @@ def bench_miniwob(
         ]
 
     def write(doc: dict[str, object]) -> None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(doc, indent=2) + "\n")
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(json.dumps(doc, indent=2) + "\n")
+        except OSError as e:
+            fail(f"cannot write the results to {out}: {e}")
 
+    write(
+        bench.report(results("not started"), extra)
+    )  # an unwritable --out is found before the run, not after
     with (
         console.status(f"{len(chosen)} tasks, {jobs} at a time") as status,
         ProcessPoolExecutor(jobs, max_tasks_per_child=1) as pool,  # each task in a fresh process
