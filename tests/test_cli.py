@@ -57,6 +57,16 @@ def test_desktop_says_which_app_is_missing():
     assert "no-such-app" in result.output and "Traceback" not in result.output
 
 
+def test_train_names_an_unwritable_weights_file_before_recording_or_training(tmp_path):
+    (tmp_path / "tasks.txt").write_text("click-button\n")
+    (tmp_path / "taken").write_text("a file, not a folder")
+    args = ["train", "--tasks", str(tmp_path / "tasks.txt"), "--demos", str(tmp_path / "demos")]
+    result = runner.invoke(app, [*args, "--out", str(tmp_path / "taken" / "w.pt")])
+    assert result.exit_code == 2, result.output
+    assert f"cannot write the weights to {tmp_path / 'taken' / 'w.pt'}" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "demos").exists()
+
+
 def test_train_names_a_folder_among_the_demonstrations_that_is_not_an_episode(tmp_path):
     (tmp_path / "click-button" / "notes").mkdir(parents=True)
     (tmp_path / "tasks.txt").write_text("click-button\n")

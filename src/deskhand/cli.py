@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import signal
 import sys
 import threading
@@ -804,6 +805,20 @@ def _miniwob_weights() -> Path:
     return weights.DEFAULT
 
 
+def _check_writable(path: Path) -> None:
+    """Fail now, by name, if `path` could not be written: its folder is made if need be."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if (
+            path.is_dir()
+            or not os.access(path.parent, os.W_OK)
+            or (path.exists() and not os.access(path, os.W_OK))
+        ):
+            raise PermissionError("not a writable file")
+    except OSError as e:
+        fail(f"cannot write the weights to {path}: {e}")
+
+
 def _read_tasks(path: Path) -> list[str]:
     """The task list's names, each one checked before any browser starts."""
     from deskhand.policy.miniwob import UnknownTaskError, check_tasks
@@ -871,6 +886,8 @@ def train(
     from deskhand.record.format import RecordingError
 
     chosen = _read_tasks(tasks)
+    target = out or _miniwob_weights()
+    _check_writable(target)  # before the demonstrations and the training, not after them
     with_expert = [t for t in chosen if t in EXPERTS]
     parts, stats, demonstrated = [], {}, []
     with console.status("demonstrations") as status:
@@ -919,8 +936,10 @@ def train(
         started = time.monotonic()
         net = fit(data, TrainConfig(minutes=minutes), on_step=on_step, weights=weights)
         seconds = time.monotonic() - started
-    target = out or _miniwob_weights()
-    save_net(net, target, demonstrated)
+    try:
+        save_net(net, target, demonstrated)
+    except OSError as e:
+        fail(f"cannot write the weights to {target}: {e}")
     summary = {
         "tasks": with_expert,
         "no_expert": [t for t in chosen if t not in EXPERTS],
