@@ -805,7 +805,7 @@ def _miniwob_weights() -> Path:
     return weights.DEFAULT
 
 
-def _check_writable(path: Path) -> None:
+def _check_weights_writable(path: Path) -> None:
     """Fail now, by name, if `path` could not be written: its folder is made if need be."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -887,7 +887,7 @@ def train(
 
     chosen = _read_tasks(tasks)
     target = out or _miniwob_weights()
-    _check_writable(target)  # before the demonstrations and the training, not after them
+    _check_weights_writable(target)  # before the demonstrations and the training, not after them
     with_expert = [t for t in chosen if t in EXPERTS]
     parts, stats, demonstrated = [], {}, []
     with console.status("demonstrations") as status:
