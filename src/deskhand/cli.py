@@ -1056,9 +1056,8 @@ def bench_miniwob(
         except OSError as e:
             fail(f"cannot write the results to {out}: {e}")
 
-    write(
-        bench.report(results("not started"), extra)
-    )  # an unwritable --out is found before the run, not after
+    # an --out that cannot be written is found now, not once the first task has run
+    write(bench.report(results("not started"), extra))
     with (
         console.status(f"{len(chosen)} tasks, {jobs} at a time") as status,
         ProcessPoolExecutor(jobs, max_tasks_per_child=1) as pool,  # each task in a fresh process
