@@ -185,8 +185,11 @@ def test_train_and_the_miniwob_bench_name_a_misspelt_task_before_starting_a_brow
 
 def test_bench_miniwob_names_an_unwritable_out_before_running_a_task(tmp_path):
     (tmp_path / "taken").write_text("a file, not a folder")
+    (tmp_path / "tasks.txt").write_text("click-button\n")
     out = tmp_path / "taken" / "m.json"
-    result = runner.invoke(app, ["bench", "miniwob", "--out", str(out)])
+    result = runner.invoke(
+        app, ["bench", "miniwob", "--tasks", str(tmp_path / "tasks.txt"), "--out", str(out)]
+    )
     assert result.exit_code == 2, result.output
     assert f"cannot write the results to {out}" in result.output and "Traceback" not in result.output
     assert "success" not in result.output  # no task was run
@@ -194,7 +197,16 @@ def test_bench_miniwob_names_an_unwritable_out_before_running_a_task(tmp_path):
 
 def test_bench_miniwob_refuses_a_people_csv_of_another_shape_before_running(tmp_path):
     (tmp_path / "people.csv").write_text("name,success\nclick-button,0.9\n")
-    args = ["bench", "miniwob", "--humans", str(tmp_path / "people.csv"), "--out", str(tmp_path / "m.json")]
+    (tmp_path / "tasks.txt").write_text("click-button\n")
+    args = [
+        "bench",
+        "miniwob",
+        "--humans",
+        str(tmp_path / "people.csv"),
+        "--tasks",
+        str(tmp_path / "tasks.txt"),
+    ]
+    args += ["--out", str(tmp_path / "m.json")]
     result = runner.invoke(app, args)
     assert result.exit_code == 2, result.output
     assert "people.csv: no task, human_success, human_median_s column" in result.output
