@@ -170,13 +170,21 @@ def test_bench_miniwob_refuses_zero_jobs_or_episodes_with_exit_2_and_no_tracebac
     assert flag in result.output and "Traceback" not in result.output
 
 
-@pytest.mark.parametrize("command", [["train", "--minutes", "0.1"], ["bench", "miniwob", "--episodes", "1"]])
-def test_train_and_the_miniwob_bench_name_a_misspelt_task_before_starting_a_browser(tmp_path, command):
-    (tmp_path / "tasks.txt").write_text("click-button\nclik-link\n")
+POLICY_COMMANDS = [["train", "--minutes", "0.1"], ["bench", "miniwob", "--episodes", "1"]]
+
+
+def _without_chromium(tmp_path: Path, command: list[str], tasks: str):
+    """`command` on a task list of `tasks`, demonstrations and results under tmp_path, no Chromium."""
+    (tmp_path / "tasks.txt").write_text(tasks)
     args = [*command, "--tasks", str(tmp_path / "tasks.txt"), "--demos", str(tmp_path / "demos")]
     if command[0] == "bench":
         args += ["--out", str(tmp_path / "miniwob.json")]
-    result = runner.invoke(app, args, env={"MINIWOB_CHROME_BINARY": str(tmp_path / "no-chromium")})
+    return runner.invoke(app, args, env={"MINIWOB_CHROME_BINARY": str(tmp_path / "no-chromium")})
+
+
+@pytest.mark.parametrize("command", POLICY_COMMANDS)
+def test_train_and_the_miniwob_bench_name_a_misspelt_task_before_starting_a_browser(tmp_path, command):
+    result = _without_chromium(tmp_path, command, "click-button\nclik-link\n")
     assert result.exit_code == 2, result.output
     assert "no MiniWoB++ task named clik-link (did you mean click-link" in result.output
     assert "Traceback" not in result.output and "no Chromium" not in result.output
@@ -198,28 +206,18 @@ def test_bench_miniwob_names_an_unwritable_out_before_running_a_task(tmp_path):
 def test_bench_miniwob_refuses_a_people_csv_of_another_shape_before_running(tmp_path):
     (tmp_path / "people.csv").write_text("name,success\nclick-button,0.9\n")
     (tmp_path / "tasks.txt").write_text("click-button\n")
-    args = [
-        "bench",
-        "miniwob",
-        "--humans",
-        str(tmp_path / "people.csv"),
-        "--tasks",
-        str(tmp_path / "tasks.txt"),
-    ]
-    args += ["--out", str(tmp_path / "m.json")]
-    result = runner.invoke(app, args)
+    files = {"--humans": "people.csv", "--tasks": "tasks.txt", "--out": "m.json"}
+    result = runner.invoke(
+        app, ["bench", "miniwob", *(a for k, v in files.items() for a in (k, str(tmp_path / v)))]
+    )
     assert result.exit_code == 2, result.output
     assert "people.csv: no task, human_success, human_median_s column" in result.output
     assert "Traceback" not in result.output and not (tmp_path / "m.json").exists()
 
 
-@pytest.mark.parametrize("command", [["train", "--minutes", "0.1"], ["bench", "miniwob", "--episodes", "1"]])
+@pytest.mark.parametrize("command", POLICY_COMMANDS)
 def test_train_and_the_miniwob_bench_name_a_missing_browser_in_one_line(tmp_path, command):
-    (tmp_path / "tasks.txt").write_text("click-button\nclick-link\n")
-    args = [*command, "--tasks", str(tmp_path / "tasks.txt"), "--demos", str(tmp_path / "demos")]
-    if command[0] == "bench":
-        args += ["--out", str(tmp_path / "miniwob.json")]
-    result = runner.invoke(app, args, env={"MINIWOB_CHROME_BINARY": str(tmp_path / "no-chromium")})
+    result = _without_chromium(tmp_path, command, "click-button\nclick-link\n")
     assert result.exit_code == 2, result.output
     assert f"no Chromium at {tmp_path / 'no-chromium'}" in result.output
     assert "Traceback" not in result.output and not (tmp_path / "demos").exists()
