@@ -1003,7 +1003,7 @@ def bench_miniwob(
     from deskhand.policy.miniwob import BrowserError
     from deskhand.policy.model import parameter_count
     from deskhand.policy.recordings import episode_dirs
-    from deskhand.policy.train import WeightsError, load_net, trained_tasks
+    from deskhand.policy.train import WeightsError, hardware_bf16, load_net, trained_tasks
 
     path = weights or _miniwob_weights()
     if not path.exists():
@@ -1028,6 +1028,7 @@ def bench_miniwob(
         "speed_baselines": bench.BASELINES,
         "parameters": parameter_count(net),
         "torch_threads": 1,
+        "inference_bf16": hardware_bf16(),  # the net's pass in bfloat16 where the CPU has it (NetPolicy)
         "inference_isolated": "per task, its first 5 episodes replayed on one thread, the browser closed: "
         "isolated_inference_ms is the median of 200 first steps, each episode's first screen in turn; "
         "isolated_step_ms the mean of at least 200 steps, whole episodes in turn, where a step matches "

@@ -26,6 +26,7 @@ from deskhand.policy.train import (
     decode,
     load_net,
     save_net,
+    to_float32,
     train,
     trained_tasks,
     untyped_start,
@@ -253,7 +254,7 @@ def test_the_first_click_of_an_episode_is_not_made_in_blank_rows_but_later_ones_
     obs = Observation(screen, "Press the button.")
     torch.manual_seed(0)
     policy = _policy_that_would(Kind.CLICK)
-    twin = NetPolicy(PixelPolicyNet(SMALL))
+    twin = NetPolicy(PixelPolicyNet(SMALL), bf16=False)
     twin.net.load_state_dict(policy.net.state_dict())
     first = policy.act(obs)
     with monkeypatch.context() as m:
@@ -281,7 +282,8 @@ def test_a_wait_the_screen_has_settled_from_is_not_waited_again_on_the_spot():
 
 
 def _policy_that_would(kind: Kind) -> NetPolicy:
-    policy = NetPolicy(PixelPolicyNet(SMALL))
+    # float32 on every CPU: a random net's cells are near-tied, and bfloat16 would order them otherwise
+    policy = NetPolicy(PixelPolicyNet(SMALL), bf16=False)
     policy.net.kind.bias.data[KINDS.index(kind)] = 100.0
     return policy
 
@@ -307,9 +309,10 @@ def test_the_policy_waits_on_the_spot_a_few_times_for_a_still_screen_to_change()
     assert again[0] == again[1] == again[2] == moves[0] != again[3]
 
 
-def test_a_policy_acts_as_its_net_does_though_it_reads_each_utterance_once_and_runs_channels_last():
+@pytest.mark.parametrize("bf16", [False, True])
+def test_a_policy_acts_as_its_net_does_though_it_reads_each_utterance_once_and_runs_channels_last(bf16):
     net = PixelPolicyNet(SMALL).eval()
-    policy = NetPolicy(PixelPolicyNet(SMALL))
+    policy = NetPolicy(PixelPolicyNet(SMALL), bf16=bf16)
     policy.net.load_state_dict(net.state_dict())
     rng = np.random.default_rng(3)
     utterances = ['Type "Doyle" and press Enter.'] * 3 + ['Click "Cancel".'] * 3
@@ -323,11 +326,11 @@ def test_a_policy_acts_as_its_net_does_though_it_reads_each_utterance_once_and_r
         chars = torch.from_numpy(encode_chars(utterance, SMALL.max_chars))[None]
         words = torch.from_numpy(encode_words(utterance, SMALL.word_buckets, SMALL.max_words))[None]
         prev = torch.tensor([len(KINDS) if kind is None else KINDS.index(kind)])
-        with torch.inference_mode():
-            out = net(image, chars, words, prev, torch.tensor([step]))
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            out = to_float32(net(image, chars, words, prev, torch.tensor([step])))
             fresh = untyped_start(out, typed)
             if fresh is not None:  # as the policy does for a phrase it typed already
-                out = net(image, chars, words, prev, torch.tensor([step]), torch.tensor([fresh]))
+                out = to_float32(net(image, chars, words, prev, torch.tensor([step]), torch.tensor([fresh])))
         waited = policy.prev if kind is Kind.MOVE else None  # every screen here is new
         acted = policy.act(Observation(screen, utterance))
         assert acted == decode(out, utterance, SMALL, waited_at=waited)

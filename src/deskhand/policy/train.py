@@ -255,12 +255,18 @@ class NetPolicy(Policy):
     both fields"). A wait is not waited again on the spot once the screen has moved and settled:
     the policy acts there instead. And when the utterance names nothing to type, what is typed
     is read off the screen.
+
+    `bf16` runs the net's pass in bfloat16, as it was trained, where the CPU has it in hardware
+    (None: if it does); elsewhere bfloat16 is emulated and slower than float32.
     """
 
-    def __init__(self, net: PixelPolicyNet, max_text: int = 40, patience: int = 3) -> None:
+    def __init__(
+        self, net: PixelPolicyNet, max_text: int = 40, patience: int = 3, bf16: bool | None = None
+    ) -> None:
         # Channels-last convs run about a third faster on one core; the screenshot already is (H, W, C).
         # `to` converts the net in place: it is the policy's from here on.
         self.net, self.max_text, self.patience = net.eval(), max_text, patience
+        self.bf16 = hardware_bf16() if bf16 is None else bf16
         self.net.to(memory_format=torch.channels_last)  # type: ignore[call-overload]  # documented, not in the stubs
         self.ocr: Ocr | None = None
         self.reset()
@@ -283,12 +289,14 @@ class NetPolicy(Policy):
         image = torch.from_numpy(pixels).permute(2, 0, 1)[None]
         prev_index = torch.tensor([len(KINDS) if kind is None else KINDS.index(kind)])
         step = torch.tensor([self.step])
-        with torch.inference_mode():
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
             chars, words, reading = self._read(obs.utterance)
-            out = self.net(image, chars, words, prev_index, step, reading=reading)
+            out = to_float32(self.net(image, chars, words, prev_index, step, reading=reading))
             fresh = untyped_start(out, self.typed)
             if fresh is not None:  # the ends of another phrase: one more pass, only when this happens
-                out = self.net(image, chars, words, prev_index, step, torch.tensor([fresh]), reading)
+                out = to_float32(
+                    self.net(image, chars, words, prev_index, step, torch.tensor([fresh]), reading)
+                )
         changed = self.screen is None or not np.array_equal(obs.screenshot, self.screen)
         if changed:
             self.screen, self.tried, self.waits = obs.screenshot.copy(), set(), 0
@@ -335,6 +343,11 @@ class NetPolicy(Policy):
             words = torch.from_numpy(encode_words(utterance, cfg.word_buckets, cfg.max_words))[None]
             self.reading = utterance, chars, words, self.net.read(chars, words)
         return self.reading[1:]
+
+
+def to_float32(out: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """The net's outputs in float32, whichever precision its pass ran in."""
+    return {k: v.float() if v.is_floating_point() else v for k, v in out.items()}
 
 
 def clicks_nothing(obs: Observation, action: PolicyAction) -> bool:
