@@ -27,7 +27,7 @@ class ModelConfig:
     width: int = 160
     in_channels: int = 6  # RGB, the two text maps and the pointer mark (features.policy_input)
     channels: int = 32  # the fine stride-4 features
-    wide: int = 80  # the stride-8 body
+    wide: int = 64  # the stride-8 body
     text_dim: int = 64
     max_chars: int = 128
     word_buckets: int = 4096
