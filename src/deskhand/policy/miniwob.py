@@ -42,6 +42,9 @@ _STATE_JS = (
 NO_TIMER_MS = 2_000_000_000  # below 2**31 ms, or setTimeout fires at once
 # miniwob's own flags, plus frame pacing off: headless Chromium otherwise paces frames at 60 Hz and
 # a screenshot waits about 40 ms for one; without the pacing it takes about 16 ms, same pixels.
+# Resolves once two frames have been drawn: a wheel's scroll, applied off the main thread, is on the screen.
+_TWO_FRAMES_JS = "new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
 CHROME_ARGS = (
     "headless",
     "disable-gpu",
@@ -403,6 +406,8 @@ def _environment(config: MiniwobConfig, space: Any) -> Any:
             key = space.allowed_keys[int(action["key"])] if kind is Kind.KEY else ""
             text = action["text"] if kind is Kind.TYPE else ""
             sent, self.pointer = events(kind, left, top, key, text, self.pointer)
+            if kind in (Kind.SCROLL_UP, Kind.SCROLL_DOWN):  # a page's first wheel may scroll a frame late
+                sent = [*sent, ("Runtime.evaluate", {"expression": _TWO_FRAMES_JS, "awaitPromise": True})]
             self.devtools.send(sent)
 
         def observation(self, state: dict[str, Any]) -> dict[str, Any]:
