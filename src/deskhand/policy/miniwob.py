@@ -40,11 +40,10 @@ _STATE_JS = (
     " reason: WOB_REWARD_REASON, utterance: core.getUtterance(), x: window.scrollX, y: window.scrollY})"
 )
 NO_TIMER_MS = 2_000_000_000  # below 2**31 ms, or setTimeout fires at once
-# miniwob's own flags, plus frame pacing off: headless Chromium otherwise paces frames at 60 Hz and
-# a screenshot waits about 40 ms for one; without the pacing it takes about 16 ms, same pixels.
 # Resolves once two frames have been drawn: a wheel's scroll, applied off the main thread, is on the screen.
 _TWO_FRAMES_JS = "new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
-
+# miniwob's own flags, plus frame pacing off: headless Chromium otherwise paces frames at 60 Hz and
+# a screenshot waits about 40 ms for one; without the pacing it takes about 16 ms, same pixels.
 CHROME_ARGS = (
     "headless",
     "disable-gpu",

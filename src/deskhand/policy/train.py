@@ -177,7 +177,7 @@ def train(
         batch = _shifted(data, idx, config.shift, model, gen)
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
             out = net(batch.image, batch.chars, batch.words, batch.prev, batch.step, batch.start)
-        loss = loss_of({k: v.float() for k, v in out.items() if k != "start_at"}, batch)
+        loss = loss_of(to_float32(out), batch)
         opt.zero_grad()
         loss.backward()
         opt.step()
