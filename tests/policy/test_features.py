@@ -4,7 +4,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from deskhand.policy.base import Kind
-from deskhand.policy.features import UTTERANCE_ROWS, policy_input, salient, shown_text
+from deskhand.policy.features import UTTERANCE_ROWS, label_of, named_start, policy_input, salient, shown_text
 from deskhand.vision.ocr import TextBox
 from deskhand.vision.textmap import DEJAVU, TextMapMemo
 
@@ -66,3 +66,28 @@ def test_the_text_shown_to_type_is_the_first_line_the_utterance_does_not_mention
     assert shown_text([shown, submit], said) == "ctU3"
     assert shown_text([TextBox("Type the text below", 5, 60, 90, 12, 0.9), shown], said) == "ctU3"
     assert shown_text([submit], said) is None
+
+
+def test_a_fields_label_is_left_of_it_on_its_row_else_the_nearest_above_or_below():
+    left = [TextBox("Director", 0, 82, 59, 27, 0.9), TextBox("Genre", 12, 109, 48, 25, 0.9)]
+    assert label_of(left, 100, 118).text == "Genre"  # the row's, though Director is as near across
+    above = [TextBox("Movie Genre", 9, 54, 69, 17, 0.9), TextBox("Released Date", 10, 94, 77, 17, 0.9)]
+    assert label_of(above, 82, 78).text == "Movie Genre"
+    below = [TextBox("Year", 9, 82, 28, 15, 0.9), TextBox("Director", 7, 118, 51, 17, 0.9)]
+    assert label_of(below, 78, 112).text == "Director"  # its own label, just below the field
+    assert label_of([TextBox("Submit", 120, 160, 30, 12, 0.9)], 80, 100) is None  # nothing starts left of it
+
+
+def test_a_label_names_the_phrase_it_stands_for_or_else_the_one_no_other_label_claims():
+    said = "Search for comedy movies directed by Padilla from year 2017."
+    genre, name, year = (said.index(w) for w in ("comedy", "Padilla", "2017"))
+    labels = [TextBox(t, 7, y, 45, 20, 0.9) for t, y in (("Genre:", 60), ("Director:", 90), ("Year:", 120))]
+    assert named_start(labels, 100, 100, said, [genre, name, year]) == name
+    assert named_start(labels, 100, 130, said, [genre, year]) == year
+    assert (
+        named_start(labels, 100, 70, said, [genre, name, year]) == genre
+    )  # Genre names none; the others claim theirs
+    assert (
+        named_start(labels[:1], 100, 70, said, [genre, year]) is None
+    )  # no other label: two are left, no choice
+    assert named_start([], 100, 70, said, [genre, year]) is None

@@ -362,3 +362,32 @@ def test_when_the_utterance_names_nothing_to_type_the_policy_types_the_text_on_t
     policy.reset()
     named = policy.act(Observation(screen, 'Type "Doyle" into the text field.'))
     assert named.kind is Kind.TYPE and named.text != "kQ7m"  # a named phrase is copied from the utterance
+
+
+def test_a_copy_head_torn_between_phrases_types_the_one_the_clicked_fields_label_names():
+    """The net rates three phrases alike; the label OCR reads beside the field decides."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from deskhand.vision.textmap import DEJAVU
+
+    said = "Search for comedy movies directed by Padilla from year 2017."
+    image = Image.new("RGB", (160, 210), "white")
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(str(DEJAVU), 13)
+    for label, top in (("Year", 60), ("Director", 110)):
+        draw.text((10, top), label, font=font, fill="black")
+        draw.rectangle((10, top + 18, 150, top + 38), outline="gray")
+    screen = np.asarray(image)
+    start = torch.full((1, 64), -10.0)
+    for word in ("comedy", "Padilla", "2017"):
+        start[0, said.index(word)] = 5.0
+    out = {"kind": torch.eye(len(KINDS))[[KINDS.index(Kind.TYPE)]], "start": start}
+    policy = NetPolicy(PixelPolicyNet(SMALL))
+    for top, word in ((60, "2017"), (110, "Padilla")):
+        field = PolicyAction(Kind.CLICK, x=80, y=top + 28)
+        assert policy._named_start(Observation(screen, said), out, field) == said.index(word)
+    sure = {**out, "start": torch.where(start > 0, torch.tensor([[5.0]]), start)}
+    sure["start"][0, said.index("comedy")] = 20.0  # one phrase far likelier: the head is not torn
+    assert policy._named_start(Observation(screen, said), sure, PolicyAction(Kind.CLICK, x=80, y=88)) is None
+    after_key = PolicyAction(Kind.KEY, key="<Tab>")  # no click, so no field to read the label of
+    assert policy._named_start(Observation(screen, said), out, after_key) is None

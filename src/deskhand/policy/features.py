@@ -66,6 +66,70 @@ def shown_text(lines: Sequence[TextBox], utterance: str) -> str | None:
     return None
 
 
+def label_of(lines: Sequence[TextBox], x: float, y: float) -> TextBox | None:
+    """The line of text that labels the field clicked at (x, y): the nearest one left of the point
+    on its row, else the nearest above or below that starts left of it (a label stands left of
+    its field, above it or below it, and starts no further right than the field does).
+
+    >>> genre, year = TextBox("Genre", 9, 54, 69, 17, 0.9), TextBox("Year", 10, 94, 40, 17, 0.9)
+    >>> director = TextBox("Director", 0, 82, 59, 27, 0.9)
+    >>> title = TextBox("Movie Search", 30, 60, 98, 20, 0.9)
+    >>> label_of([genre, year], 82, 78).text, label_of([title, director], 110, 94).text
+    ('Genre', 'Director')
+    """
+    row = [box for box in lines if box.y - 3 <= y <= box.y + box.height + 3 and box.x + box.width <= x]
+    if row:
+        return max(row, key=lambda box: box.x + box.width)
+    column = [box for box in lines if box.x <= x]
+    return min(column, key=lambda box: max(box.y - y, y - box.y - box.height), default=None)
+
+
+def named_start(
+    lines: Sequence[TextBox], x: float, y: float, utterance: str, likely: Sequence[int]
+) -> int | None:
+    """Which of the `likely` phrase starts goes into the field clicked at (x, y): the one its label
+    names; or, when the label names none, the one no other line on the screen names ("Released
+    Date" names no phrase, but "Movie Genre" and "Director Name" name the other two). None when
+    that is not exactly one.
+
+    >>> said = "Search for comedy movies directed by Padilla from year 2017."
+    >>> starts = [said.index(w) for w in ("comedy", "Padilla", "2017")]
+    >>> lines = [TextBox(t, 10, y, 80, 17, 0.9) for t, y in (("Movie Genre", 54), ("Released Date", 94), ("Director Name", 134))]
+    >>> [said[named_start(lines, 82, y, said, starts):][:7] for y in (78, 118, 158)]
+    ['comedy ', '2017.', 'Padilla']
+    """
+    label = label_of(lines, x, y)
+    if label is None:
+        return None
+    named = [start for start in likely if names_phrase(label.text, utterance, start)]
+    if not named:
+        others = [line.text for line in lines if line is not label]
+        named = [start for start in likely if not any(names_phrase(t, utterance, start) for t in others)]
+    return named[0] if len(named) == 1 else None
+
+
+def names_phrase(label: str, utterance: str, start: int) -> bool:
+    """Whether a field's label names the phrase of the utterance that starts at `start`: a word of
+    the label is one of the two words before the phrase or the word after its first, or shares
+    its first four letters with one ("Director Name" and "directed by Padilla", "Movie Genre"
+    and "comedy movies").
+
+    >>> said = "Search for comedy movies directed by Padilla from year 2017."
+    >>> [names_phrase(label, said, said.index("Padilla")) for label in ("Director", "Year", "Genre")]
+    [True, False, False]
+    >>> names_phrase("Movie Genre", said, said.index("comedy")), names_phrase("Released Date", said, said.index("2017"))
+    (True, False)
+    """
+    before = [letters(w) for w in utterance[:start].split()][-2:]
+    after = [letters(w) for w in utterance[start:].split()][1:2]
+    near = [w for w in before + after if len(w) >= 2]
+    return any(
+        (a == b and len(a) >= 2) or (len(a) >= 4 and len(b) >= 4 and a[:4] == b[:4])
+        for a in (letters(w) for w in label.split())
+        for b in near
+    )
+
+
 def text_channels(
     screenshot: np.ndarray, utterance: str, config: TextMapConfig = DEFAULT, memo: TextMapMemo | None = None
 ) -> np.ndarray:

@@ -19,7 +19,7 @@ from torch.nn import functional as F
 
 from deskhand.policy.base import KEYS, KINDS, POINTER_KINDS, Kind, Observation, Policy, PolicyAction
 from deskhand.policy.demos import Demos
-from deskhand.policy.features import UTTERANCE_ROWS, policy_input, salient, shown_text
+from deskhand.policy.features import UTTERANCE_ROWS, named_start, policy_input, salient, shown_text
 from deskhand.policy.model import (
     ModelConfig,
     PixelPolicyNet,
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 _POINTER = torch.tensor([k in POINTER_KINDS for k in KINDS])
 _TYPE, _KEY = KINDS.index(Kind.TYPE), KINDS.index(Kind.KEY)
+_TORN, _LIKELY = 5, 0.05  # the copy head is torn when more than one of its best starts is this likely
 
 
 @dataclass(frozen=True)
@@ -253,8 +254,9 @@ class NetPolicy(Policy):
     episode gives way to the next likely one that is not (a form's fields each take their own
     value), unless no other is likely: then it is meant to be typed again ("the password into
     both fields"). A wait is not waited again on the spot once the screen has moved and settled:
-    the policy acts there instead. And when the utterance names nothing to type, what is typed
-    is read off the screen.
+    the policy acts there instead. When the utterance names nothing to type, what is typed is
+    read off the screen; when the copy head is torn between phrases, the label of the field just
+    clicked, read off the screen, picks one.
 
     `bf16` runs the net's pass in bfloat16, as it was trained, where the CPU has it in hardware
     (None: if it does); elsewhere bfloat16 is emulated and slower than float32.
@@ -292,11 +294,11 @@ class NetPolicy(Policy):
         with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
             chars, words, reading = self._read(obs.utterance)
             out = to_float32(self.net(image, chars, words, prev_index, step, reading=reading))
-            fresh = untyped_start(out, self.typed)
-            if fresh is not None:  # the ends of another phrase: one more pass, only when this happens
-                out = to_float32(
-                    self.net(image, chars, words, prev_index, step, torch.tensor([fresh]), reading)
-                )
+            # The ends of another phrase take one more pass, only when the start changes.
+            for start_at in (untyped_start(out, self.typed), self._named_start(obs, out, prev)):
+                if start_at is not None and start_at != int(out["start_at"][0]):
+                    start = torch.tensor([start_at])
+                    out = to_float32(self.net(image, chars, words, prev_index, step, start, reading))
         changed = self.screen is None or not np.array_equal(obs.screenshot, self.screen)
         if changed:
             self.screen, self.tried, self.waits = obs.screenshot.copy(), set(), 0
@@ -316,16 +318,48 @@ class NetPolicy(Policy):
         self.step += 1
         return self.prev
 
+    def _named_start(
+        self, obs: Observation, out: dict[str, torch.Tensor], prev: PolicyAction | None
+    ) -> int | None:
+        """Where to copy from when the copy head is torn between phrases it has not typed yet and
+        the field just clicked has a label (read by OCR) naming one of them: multi-layouts' form
+        shuffles its fields, and the net cannot read "Director Name" to know that "Padilla" goes
+        there. None when the head is sure, nothing was clicked, or the label settles nothing.
+        """
+        if (
+            KINDS[int(out["kind"][0].argmax())] is not Kind.TYPE
+            or prev is None
+            or prev.kind is not Kind.CLICK
+            or salient(obs.utterance) == ([], [])  # nothing named: what is typed is read off the screen
+        ):
+            return None
+        utterance, p = obs.utterance, out["start"][0].softmax(0)
+        likely = [
+            start
+            for start in p.argsort(descending=True)[:_TORN].tolist()
+            if p[start] >= _LIKELY
+            and start not in self.typed
+            and utterance[start - 1 : start] in ("", " ", '"')
+        ]
+        if len(likely) < 2:
+            return None
+        lines = self._ocr().read(obs.screenshot[UTTERANCE_ROWS:], offset=(0, UTTERANCE_ROWS))
+        return named_start(lines, prev.x, prev.y, utterance, likely)
+
+    def _ocr(self) -> Ocr:
+        """rapidocr's packaged models, loaded on the first step that reads."""
+        if self.ocr is None:
+            from deskhand.vision.ocr import Ocr
+
+            self.ocr = Ocr()
+        return self.ocr
+
     def _type_what_is_shown(self, obs: Observation) -> PolicyAction | None:
         """The utterance names nothing to type, so the text is on the screen: read it (OCR, below
         the instruction). The copy head cannot point there, having learned to copy from the
         utterance alone; rapidocr's models load on the first such step only.
         """
-        if self.ocr is None:
-            from deskhand.vision.ocr import Ocr
-
-            self.ocr = Ocr()
-        lines = self.ocr.read(obs.screenshot[UTTERANCE_ROWS:], offset=(0, UTTERANCE_ROWS))
+        lines = self._ocr().read(obs.screenshot[UTTERANCE_ROWS:], offset=(0, UTTERANCE_ROWS))
         text = shown_text(lines, obs.utterance)
         return None if text is None else PolicyAction(Kind.TYPE, text=text)
 
