@@ -391,3 +391,31 @@ def test_a_copy_head_torn_between_phrases_types_the_one_the_clicked_fields_label
     assert policy._named_start(Observation(screen, said), sure, PolicyAction(Kind.CLICK, x=80, y=88)) is None
     after_key = PolicyAction(Kind.KEY, key="<Tab>")  # no click, so no field to read the label of
     assert policy._named_start(Observation(screen, said), out, after_key) is None
+
+
+def test_labels_are_read_again_only_when_they_change_so_a_typed_value_is_never_taken_for_one():
+    from PIL import Image, ImageDraw, ImageFont
+
+    from deskhand.vision.textmap import DEJAVU
+
+    said = "Search for comedy movies directed by Padilla from year 2017."
+    font = ImageFont.truetype(str(DEJAVU), 13)
+
+    def form(label: str, typed: str = "") -> np.ndarray:
+        image = Image.new("RGB", (160, 210), "white")
+        draw = ImageDraw.Draw(image)
+        draw.text((10, 60), label, font=font, fill="black")
+        draw.rectangle((10, 78, 150, 98), outline="gray")
+        draw.text((14, 81), typed, font=font, fill="black")
+        return np.asarray(image)
+
+    start = torch.full((1, 64), -10.0)
+    for word in ("comedy", "Padilla", "2017"):
+        start[0, said.index(word)] = 5.0
+    out = {"kind": torch.eye(len(KINDS))[[KINDS.index(Kind.TYPE)]], "start": start}
+    field = PolicyAction(Kind.CLICK, x=80, y=88)
+    policy = NetPolicy(PixelPolicyNet(SMALL))
+    assert policy._named_start(Observation(form("Year"), said), out, field) == said.index("2017")
+    # typed in, and clicked again: read afresh, "1983" would stand left of the click as its label
+    assert policy._named_start(Observation(form("Year", "1983"), said), out, field) == said.index("2017")
+    assert policy._named_start(Observation(form("Director"), said), out, field) == said.index("Padilla")

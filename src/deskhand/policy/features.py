@@ -108,6 +108,29 @@ def named_start(
     return named[0] if len(named) == 1 else None
 
 
+def still_shown(before: np.ndarray, after: np.ndarray, lines: Sequence[TextBox]) -> bool:
+    """Whether every line read on the screen `before` is on `after` as it was: not a pixel changed
+    in the middle half of their boxes' rows (OCR's boxes reach into a field below its label, whose
+    focus ring and caret come and go). Text typed into a field since then is not among them, and
+    need not be.
+
+    >>> before = np.full((20, 40, 3), 255, np.uint8); after = before.copy(); after[15:, 30:] = 0
+    >>> line = TextBox("Year", 2, 2, 20, 10, 0.9)
+    >>> still_shown(before, after, [line]), still_shown(before, after, [TextBox("Go", 25, 12, 10, 6, 0.9)])
+    (True, False)
+    >>> still_shown(before, after, [TextBox("Yes", 30, 4, 10, 12, 0.9)])  # changed only in its box's bottom rows
+    True
+    """
+    changed = np.any(before != after, axis=2)
+    return not any(
+        changed[
+            max(box.y + box.height // 4, 0) : box.y + box.height - box.height // 4,
+            max(box.x, 0) : box.x + box.width,
+        ].any()
+        for box in lines
+    )
+
+
 def names_phrase(label: str, utterance: str, start: int) -> bool:
     """Whether a field's label names the phrase of the utterance that starts at `start`: a word of
     the label is one of the two words before the phrase or the word after its first, or shares
