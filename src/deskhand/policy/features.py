@@ -120,7 +120,11 @@ def still_shown(before: np.ndarray, after: np.ndarray, lines: Sequence[TextBox])
     (True, False)
     >>> still_shown(before, after, [TextBox("Yes", 30, 4, 10, 12, 0.9)])  # changed only in its box's bottom rows
     True
+    >>> still_shown(before, after[:10], [line])  # another screen size: another screen
+    False
     """
+    if before.shape != after.shape:
+        return False
     changed = np.any(before != after, axis=2)
     return not any(
         changed[
