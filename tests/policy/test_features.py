@@ -84,10 +84,8 @@ def test_a_label_names_the_phrase_it_stands_for_or_else_the_one_no_other_label_c
     labels = [TextBox(t, 7, y, 45, 20, 0.9) for t, y in (("Genre:", 60), ("Director:", 90), ("Year:", 120))]
     assert named_start(labels, 100, 100, said, [genre, name, year]) == name
     assert named_start(labels, 100, 130, said, [genre, year]) == year
-    assert (
-        named_start(labels, 100, 70, said, [genre, name, year]) == genre
-    )  # Genre names none; the others claim theirs
-    assert (
-        named_start(labels[:1], 100, 70, said, [genre, year]) is None
-    )  # no other label: two are left, no choice
+    # "Genre" names none of them; the other labels claim theirs
+    assert named_start(labels, 100, 70, said, [genre, name, year]) == genre
+    # with no other label to claim one, two are left: no choice
+    assert named_start(labels[:1], 100, 70, said, [genre, year]) is None
     assert named_start([], 100, 70, said, [genre, year]) is None

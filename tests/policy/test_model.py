@@ -364,13 +364,24 @@ def test_when_the_utterance_names_nothing_to_type_the_policy_types_the_text_on_t
     assert named.kind is Kind.TYPE and named.text != "kQ7m"  # a named phrase is copied from the utterance
 
 
+_MOVIES = "Search for comedy movies directed by Padilla from year 2017."
+
+
+def _torn_between(utterance: str, words: list[str]) -> dict[str, torch.Tensor]:
+    """Heads that would type, their copy start split evenly between the words."""
+    start = torch.full((1, 64), -10.0)
+    for word in words:
+        start[0, utterance.index(word)] = 5.0
+    return {"kind": torch.eye(len(KINDS))[[KINDS.index(Kind.TYPE)]], "start": start}
+
+
 def test_a_copy_head_torn_between_phrases_types_the_one_the_clicked_fields_label_names():
     """The net rates three phrases alike; the label OCR reads beside the field decides."""
     from PIL import Image, ImageDraw, ImageFont
 
     from deskhand.vision.textmap import DEJAVU
 
-    said = "Search for comedy movies directed by Padilla from year 2017."
+    said = _MOVIES
     image = Image.new("RGB", (160, 210), "white")
     draw = ImageDraw.Draw(image)
     font = ImageFont.truetype(str(DEJAVU), 13)
@@ -378,15 +389,12 @@ def test_a_copy_head_torn_between_phrases_types_the_one_the_clicked_fields_label
         draw.text((10, top), label, font=font, fill="black")
         draw.rectangle((10, top + 18, 150, top + 38), outline="gray")
     screen = np.asarray(image)
-    start = torch.full((1, 64), -10.0)
-    for word in ("comedy", "Padilla", "2017"):
-        start[0, said.index(word)] = 5.0
-    out = {"kind": torch.eye(len(KINDS))[[KINDS.index(Kind.TYPE)]], "start": start}
+    out = _torn_between(said, ["comedy", "Padilla", "2017"])
     policy = NetPolicy(PixelPolicyNet(SMALL))
     for top, word in ((60, "2017"), (110, "Padilla")):
         field = PolicyAction(Kind.CLICK, x=80, y=top + 28)
         assert policy._named_start(Observation(screen, said), out, field) == said.index(word)
-    sure = {**out, "start": torch.where(start > 0, torch.tensor([[5.0]]), start)}
+    sure = {**out, "start": out["start"].clone()}
     sure["start"][0, said.index("comedy")] = 20.0  # one phrase far likelier: the head is not torn
     assert policy._named_start(Observation(screen, said), sure, PolicyAction(Kind.CLICK, x=80, y=88)) is None
     after_key = PolicyAction(Kind.KEY, key="<Tab>")  # no click, so no field to read the label of
@@ -398,7 +406,7 @@ def test_labels_are_read_again_only_when_they_change_so_a_typed_value_is_never_t
 
     from deskhand.vision.textmap import DEJAVU
 
-    said = "Search for comedy movies directed by Padilla from year 2017."
+    said = _MOVIES
     font = ImageFont.truetype(str(DEJAVU), 13)
 
     def form(label: str, typed: str = "") -> np.ndarray:
@@ -409,10 +417,7 @@ def test_labels_are_read_again_only_when_they_change_so_a_typed_value_is_never_t
         draw.text((14, 81), typed, font=font, fill="black")
         return np.asarray(image)
 
-    start = torch.full((1, 64), -10.0)
-    for word in ("comedy", "Padilla", "2017"):
-        start[0, said.index(word)] = 5.0
-    out = {"kind": torch.eye(len(KINDS))[[KINDS.index(Kind.TYPE)]], "start": start}
+    out = _torn_between(said, ["comedy", "Padilla", "2017"])
     field = PolicyAction(Kind.CLICK, x=80, y=88)
     policy = NetPolicy(PixelPolicyNet(SMALL))
     assert policy._named_start(Observation(form("Year"), said), out, field) == said.index("2017")
