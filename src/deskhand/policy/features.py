@@ -7,6 +7,9 @@ phrases, and the other words that are not plain instruction words (names, codes,
 
 A sixth channel marks where the pointer was last put, as the mouse cursor shows it to a person:
 without it a policy with no memory cannot tell a field it just clicked from one it has not.
+
+Besides, what the policy's rules make of text read by OCR: the text shown to type when the
+utterance names none, and which phrase a clicked field's label names.
 """
 
 from __future__ import annotations
