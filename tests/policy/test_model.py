@@ -420,6 +420,8 @@ def test_labels_are_read_again_only_when_they_change_so_a_typed_value_is_never_t
     out = _torn_between(said, ["comedy", "Padilla", "2017"])
     field = PolicyAction(Kind.CLICK, x=80, y=88)
     policy = NetPolicy(PixelPolicyNet(SMALL))
+    blank = np.full((210, 160, 3), 255, np.uint8)  # nothing to read yet: the form is read when it shows
+    assert policy._named_start(Observation(blank, said), out, field) is None
     assert policy._named_start(Observation(form("Year"), said), out, field) == said.index("2017")
     # typed in, and clicked again: read afresh, "1983" would stand left of the click as its label
     assert policy._named_start(Observation(form("Year", "1983"), said), out, field) == said.index("2017")

@@ -355,29 +355,27 @@ class NetPolicy(Policy):
 
     def _lines(self, screen: np.ndarray) -> list[TextBox]:
         """The lines of text below the instruction, read again only if one of those read before
-        has changed: a form's labels stay put while its fields fill (about 0.1 s a read saved,
-        and the value typed into a field is not taken for its label when it is clicked again).
+        has changed, or none was: a form's labels stay put while its fields fill (about 0.1 s a
+        read saved, and the value typed into a field is not taken for its label when it is
+        clicked again).
         """
-        if self.read_before is None or not still_shown(self.read_before[0], screen, self.read_before[1]):
-            lines = self._ocr().read(screen[UTTERANCE_ROWS:], offset=(0, UTTERANCE_ROWS))
-            self.read_before = screen.copy(), lines
-        return self.read_before[1]
-
-    def _ocr(self) -> Ocr:
-        """rapidocr's packaged models, loaded on the first step that reads."""
-        if self.ocr is None:
+        before = self.read_before
+        if before is not None and before[1] and still_shown(before[0], screen, before[1]):
+            return before[1]
+        if self.ocr is None:  # rapidocr's packaged models, loaded on the first step that reads
             from deskhand.vision.ocr import Ocr
 
             self.ocr = Ocr()
-        return self.ocr
+        lines = self.ocr.read(screen[UTTERANCE_ROWS:], offset=(0, UTTERANCE_ROWS))
+        self.read_before = screen.copy(), lines
+        return lines
 
     def _type_what_is_shown(self, obs: Observation) -> PolicyAction | None:
         """The utterance names nothing to type, so the text is on the screen: read it (OCR, below
         the instruction). The copy head cannot point there, having learned to copy from the
         utterance alone; rapidocr's models load on the first such step only.
         """
-        lines = self._ocr().read(obs.screenshot[UTTERANCE_ROWS:], offset=(0, UTTERANCE_ROWS))
-        text = shown_text(lines, obs.utterance)
+        text = shown_text(self._lines(obs.screenshot), obs.utterance)
         return None if text is None else PolicyAction(Kind.TYPE, text=text)
 
     def _read(self, utterance: str) -> tuple[torch.Tensor, torch.Tensor, Reading]:
