@@ -28,6 +28,11 @@ from deskhand.policy.chrome_input import Pointer, events
 
 EVAL_SEED = 1201539860  # evaluation seeds start here; demonstrations use seeds below TRAIN_SEED_LIMIT
 TRAIN_SEED_LIMIT = 1_000_000
+# A wait lasts at least this long, so that it is the same pause in demonstrations (slowed by the
+# expert's DOM fetch each step) and in the bench: with waits counted only in steps, the net that
+# learned to wait three times for an autocomplete menu (shown 300 ms after the last key) gave up
+# in the bench before it showed (use-autocomplete 0.10 -> 0.67 on 30 unseen seeds).
+WAIT_S = 0.15
 _FILLS_JS = (
     "var o = {}; for (var r in core.previousDOMInfo) { var e = core.previousDOMInfo[r];"
     " if (e.getAttribute && e.getAttribute('fill')) o[r] = e.getAttribute('fill'); } return o;"
@@ -255,22 +260,25 @@ class MiniwobEnv:
         done = bool(done) or self.steps >= self.config.max_steps
         return StepResult(obs=_observation(raw), done=done, success=success, reward=float(reward))
 
-    def settle(self, obs: Observation, still_s: float = 0.02, timeout_s: float = 1.0) -> Observation:
+    def settle(
+        self, obs: Observation, still_s: float = 0.02, timeout_s: float = 1.0, at_least_s: float = 0.0
+    ) -> Observation:
         """Look again until the screen has not changed for `still_s`: the pause a person makes while
         a menu fades.
 
         `still_s` is longer than one tick of a page's animation (13-17 ms), so two looks that
         happen to fall within one tick do not pass for a still screen. Costs about two looks on a
-        still screen; `timeout_s` bounds it on one that never stops moving.
+        still screen, or `at_least_s` if longer (a wait for what has not begun to show);
+        `timeout_s` bounds it on one that never stops moving.
         """
         frame, now = obs.screenshot, time.perf_counter()
-        since, deadline = now, now + timeout_s
+        since, deadline, earliest = now, now + timeout_s, now + at_least_s
         while now < deadline:
             look = self._env.instance.look()
             now = time.perf_counter()
             if not np.array_equal(look, frame):
                 frame, since = look, now
-            elif now - since >= still_s:
+            elif now - since >= still_s and now >= earliest:
                 break
         return Observation(screenshot=frame, utterance=obs.utterance)
 
@@ -305,9 +313,9 @@ class MiniwobEnv:
 def next_look(env: MiniwobEnv, action: PolicyAction, obs: Observation) -> Observation:
     """The screen the next action is chosen on, the same for a policy in the bench and an expert
     recording demonstrations: a pointer move is how both wait (for a fade, a slide, a menu), so
-    after one the screen is let settle.
+    after one the screen is let settle, for at least WAIT_S.
     """
-    return env.settle(obs) if action.kind is Kind.MOVE else obs
+    return env.settle(obs, at_least_s=WAIT_S) if action.kind is Kind.MOVE else obs
 
 
 def _observation(raw: dict[str, Any]) -> Observation:
