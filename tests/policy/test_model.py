@@ -25,6 +25,7 @@ from deskhand.policy.train import (
     clicks_nothing,
     decode,
     load_net,
+    near_mass,
     save_net,
     to_float32,
     train,
@@ -426,3 +427,63 @@ def test_labels_are_read_again_only_when_they_change_so_a_typed_value_is_never_t
     # typed in, and clicked again: read afresh, "1983" would stand left of the click as its label
     assert policy._named_start(Observation(form("Year", "1983"), said), out, field) == said.index("2017")
     assert policy._named_start(Observation(form("Director"), said), out, field) == said.index("Padilla")
+
+
+class _ClickHead(PixelPolicyNet):
+    """A net that would click, its heat set by the test: the first of `cells` hottest, the others
+    nearly as hot (one cell alone: the head is sure).
+    """
+
+    def __init__(self, cells: list[tuple[float, float]]) -> None:
+        super().__init__(SMALL)
+        self.cells = cells
+        self.kind.bias.data[KINDS.index(Kind.CLICK)] = 100.0
+
+    def forward(self, *args: object, **kwargs: object) -> dict[str, torch.Tensor]:
+        out = super().forward(*args, **kwargs)  # type: ignore[arg-type]
+        heat = torch.full_like(out["heat"], -20.0)
+        for i, (x, y) in enumerate(self.cells):
+            heat[0, grid_cell(x, y, SMALL)] = 5.0 if i == 0 else 4.9
+        return {**out, "heat": heat}
+
+
+def _autocomplete_menu(items: list[str]) -> np.ndarray:
+    """A field holding "Bu" with its menu below it, one item every 22 pixels from y = 90."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from deskhand.vision.textmap import DEJAVU
+
+    image = Image.new("RGB", (160, 210), "white")
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(str(DEJAVU), 13)
+    draw.rectangle((10, 60, 150, 82), outline="black")
+    draw.text((14, 64), "Bu", font=font, fill="black")
+    for i, item in enumerate(items):
+        draw.text((16, 90 + 22 * i), item, font=font, fill="black")
+    return np.asarray(image)
+
+
+def test_a_torn_click_on_a_line_goes_to_the_one_line_holding_more_of_what_the_utterance_names():
+    """The net cannot tell "Bulgaria" from "Burundi"; OCR can, when the click head is unsure."""
+    said = 'Enter an item that starts with "Bu" and ends with "undi".'
+    screen = _autocomplete_menu(["Bulgaria", "Burkina Faso", "Burundi"])
+    bulgaria, burundi = (60.0, 98.0), (60.0, 142.0)
+    torn = NetPolicy(_ClickHead([bulgaria, (60.0, 120.0), burundi]), bf16=False)
+    click = torn.act(Observation(screen, said))
+    assert click.kind is Kind.CLICK and 134 <= click.y <= 150, click  # on Burundi's row
+    sure = NetPolicy(_ClickHead([bulgaria]), bf16=False)
+    assert sure.act(Observation(screen, said)).y == pytest.approx(bulgaria[1], abs=SMALL.stride)
+    torn.reset()
+    unnamed = torn.act(Observation(screen, "Pick any item from the menu."))  # names none of them
+    assert unnamed.y == pytest.approx(bulgaria[1], abs=SMALL.stride)
+
+
+def test_a_click_head_split_over_one_buttons_cells_is_sure_and_one_split_over_far_places_is_torn():
+    cfg = ModelConfig()
+    heat = torch.full((52 * 40,), -20.0)
+    heat[grid_cell(74, 82, cfg)] = heat[grid_cell(78, 82, cfg)] = 5.0  # two cells of one field
+    field = PolicyAction(Kind.CLICK, x=74, y=82)
+    assert near_mass(heat, field, cfg) == pytest.approx(1.0)
+    heat[grid_cell(60, 140, cfg)] = heat[grid_cell(60, 170, cfg)] = 5.0  # two menu items far below
+    assert near_mass(heat, field, cfg) == pytest.approx(0.5)
+    assert near_mass(heat, PolicyAction(Kind.CLICK, x=60, y=140), cfg) == pytest.approx(0.25)

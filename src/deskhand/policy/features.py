@@ -111,6 +111,32 @@ def named_start(
     return named[0] if len(named) == 1 else None
 
 
+def named_line(lines: Sequence[TextBox], x: float, y: float, utterance: str) -> TextBox | None:
+    """The line to click instead of the one at (x, y): the only line on the screen that holds more
+    of the utterance's quoted phrases than the clicked one ("Burundi" holds both "Bu" and "undi",
+    "Bulgaria" only "Bu"). None when (x, y) is on no line, or no one line holds more. Named words
+    are left out: "Find the email by Karina and click the star icon" names Karina, not her line.
+
+    >>> said = 'Enter an item that starts with "Bu" and ends with "undi".'
+    >>> menu = [TextBox(t, 11, y, 60, 14, 0.9) for t, y in (("Bu", 75), ("Bulgaria", 97), ("Burundi", 141))]
+    >>> named_line(menu, 54, 106, said).text, named_line(menu, 54, 148, said), named_line(menu, 120, 106, said)
+    ('Burundi', None, None)
+    """
+    wanted = [w for w in (letters(phrase) for phrase in salient(utterance)[0]) if w]
+
+    def holds(box: TextBox) -> int:
+        return sum(w in letters(box.text) for w in wanted)
+
+    clicked = [
+        box for box in lines if box.x <= x <= box.x + box.width and box.y - 4 <= y <= box.y + box.height + 4
+    ]
+    if not clicked or not wanted:
+        return None
+    most = max(holds(box) for box in lines)
+    best = [box for box in lines if holds(box) == most]
+    return best[0] if len(best) == 1 and most > max(holds(box) for box in clicked) else None
+
+
 def still_shown(before: np.ndarray, after: np.ndarray, lines: Sequence[TextBox]) -> bool:
     """Whether every line read on the screen `before` is on `after` as it was: not a pixel changed
     in the middle half of their boxes' rows (OCR's boxes reach into a field below its label, whose

@@ -21,6 +21,7 @@ from deskhand.policy.base import KEYS, KINDS, POINTER_KINDS, Kind, Observation, 
 from deskhand.policy.demos import Demos
 from deskhand.policy.features import (
     UTTERANCE_ROWS,
+    named_line,
     named_start,
     policy_input,
     salient,
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
 _POINTER = torch.tensor([k in POINTER_KINDS for k in KINDS])
 _TYPE, _KEY = KINDS.index(Kind.TYPE), KINDS.index(Kind.KEY)
 _TORN, _LIKELY = 5, 0.05  # the copy head is torn when more than one of its best starts is this likely
+_SURE = 0.5  # the click head is torn when less likely than this to click near where it would
 
 
 @dataclass(frozen=True)
@@ -318,6 +320,9 @@ class NetPolicy(Policy):
         if self.prev.kind is Kind.TYPE and salient(obs.utterance) == ([], []):
             shown = self._type_what_is_shown(obs)
             self.prev = shown if shown is not None and shown not in self.tried else self.prev
+        if self.prev.kind is Kind.CLICK and near_mass(out["heat"][0], self.prev, cfg) < _SURE:
+            named = self._click_named_line(obs, self.prev)
+            self.prev = named if named is not None and named not in self.tried else self.prev
         self.waits += self.prev.kind is Kind.MOVE
         if self.prev.kind is not Kind.MOVE or self.waits >= self.patience:
             self.tried.add(self.prev)
@@ -352,6 +357,16 @@ class NetPolicy(Policy):
         if len(likely) < 2:
             return None
         return named_start(self._lines(obs.screenshot), prev.x, prev.y, utterance, likely)
+
+    def _click_named_line(self, obs: Observation, click: PolicyAction) -> PolicyAction | None:
+        """The click head is torn and its best cell is on a line of text: the line that holds more
+        of what the utterance names, read by OCR, is clicked instead (the net cannot tell "Burundi"
+        from "Bulgaria" in an autocomplete menu: its text maps match whole words only).
+        """
+        if not salient(obs.utterance)[0]:
+            return None
+        line = named_line(self._lines(obs.screenshot), click.x, click.y, obs.utterance)
+        return None if line is None else PolicyAction(Kind.CLICK, x=line.center[0], y=line.center[1])
 
     def _lines(self, screen: np.ndarray) -> list[TextBox]:
         """The lines of text below the instruction, read again only if one of those read before
@@ -407,6 +422,16 @@ def clicks_nothing(obs: Observation, action: PolicyAction) -> bool:
     if action.kind not in (Kind.CLICK, Kind.DBLCLICK) or action.y < UTTERANCE_ROWS:
         return False
     return in_blank_band(obs.screenshot[UTTERANCE_ROWS:], action.y - UTTERANCE_ROWS)
+
+
+def near_mass(heat: torch.Tensor, at: PolicyAction, cfg: ModelConfig, reach: int = 2) -> float:
+    """How likely the click head is to click within `reach` cells of `at`: a button spans a few
+    cells, and a head sure of it may split itself evenly between two of them.
+    """
+    cols = cfg.width // cfg.stride
+    row, col = divmod(grid_cell(at.x, at.y, cfg), cols)
+    p = heat.softmax(0).view(-1, cols)
+    return float(p[max(row - reach, 0) : row + reach + 1, max(col - reach, 0) : col + reach + 1].sum())
 
 
 def untyped_start(out: dict[str, torch.Tensor], typed: set[int], floor: float = 0.05) -> int | None:
