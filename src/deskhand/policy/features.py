@@ -91,22 +91,32 @@ def named_start(
     lines: Sequence[TextBox], x: float, y: float, utterance: str, likely: Sequence[int]
 ) -> int | None:
     """Which of the `likely` phrase starts goes into the field clicked at (x, y): the one its label
-    names; or, when the label names none, the one no other line on the screen names ("Released
-    Date" names no phrase, but "Movie Genre" and "Director Name" name the other two). None when
-    that is not exactly one.
+    names; or, when the label names none, the one no other label names ("Released Date" names no
+    phrase, but "Movie Genre" and "Director Name" name the other two). The other labels are the
+    lines in line with this one, flush left or right as a form's labels are: a title ("Movie
+    Search") or a button ("Search") may name a phrase too. None when that is not exactly one.
 
     >>> said = "Search for comedy movies directed by Padilla from year 2017."
     >>> starts = [said.index(w) for w in ("comedy", "Padilla", "2017")]
     >>> lines = [TextBox(t, 10, y, 80, 17, 0.9) for t, y in (("Movie Genre", 54), ("Released Date", 94), ("Director Name", 134))]
     >>> [said[named_start(lines, 82, y, said, starts):][:7] for y in (78, 118, 158)]
     ['comedy ', '2017.', 'Padilla']
+    >>> title = TextBox("Movie Search", 45, 55, 75, 20, 0.9)
+    >>> right = [TextBox(t, 40 - w, y, w, 15, 0.9) for t, w, y in (("Director", 38, 80), ("Genre", 28, 105), ("Year", 22, 130))]
+    >>> said[named_start([title, *right], 80, 112, said, starts):][:7]
+    'comedy '
     """
     label = label_of(lines, x, y)
     if label is None:
         return None
     named = [start for start in likely if names_phrase(label.text, utterance, start)]
     if not named:
-        others = [line.text for line in lines if line is not label]
+        others = [
+            line.text
+            for line in lines
+            if line is not label
+            and (abs(line.x - label.x) <= 4 or abs(line.x + line.width - label.x - label.width) <= 4)
+        ]
         named = [start for start in likely if not any(names_phrase(t, utterance, start) for t in others)]
     return named[0] if len(named) == 1 else None
 

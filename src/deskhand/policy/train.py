@@ -265,7 +265,8 @@ class NetPolicy(Policy):
     both fields"). A wait is not waited again on the spot once the screen has moved and settled:
     the policy acts there instead. When the utterance names nothing to type, what is typed is
     read off the screen; when the copy head is torn between phrases, the label of the field just
-    clicked, read off the screen, picks one.
+    clicked, read off the screen, picks one; and when the click head is torn and would click a
+    line of text, a line holding more of the utterance's quoted phrases is clicked instead.
 
     `bf16` runs the net's pass in bfloat16, as it was trained, where the CPU has it in hardware
     (None: if it does); elsewhere bfloat16 is emulated and slower than float32.
