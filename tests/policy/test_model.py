@@ -463,7 +463,7 @@ def _autocomplete_menu(items: list[str]) -> np.ndarray:
     return np.asarray(image)
 
 
-def test_a_torn_click_on_a_line_goes_to_the_one_line_holding_more_of_what_the_utterance_names():
+def test_a_torn_click_on_a_line_goes_to_the_one_line_holding_more_of_the_quoted_phrases():
     """The net cannot tell "Bulgaria" from "Burundi"; OCR can, when the click head is unsure."""
     said = 'Enter an item that starts with "Bu" and ends with "undi".'
     screen = _autocomplete_menu(["Bulgaria", "Burkina Faso", "Burundi"])
@@ -474,7 +474,7 @@ def test_a_torn_click_on_a_line_goes_to_the_one_line_holding_more_of_what_the_ut
     sure = NetPolicy(_ClickHead([bulgaria]), bf16=False)
     assert sure.act(Observation(screen, said)).y == pytest.approx(bulgaria[1], abs=SMALL.stride)
     torn.reset()
-    unnamed = torn.act(Observation(screen, "Pick any item from the menu."))  # names none of them
+    unnamed = torn.act(Observation(screen, "Pick any item from the menu."))  # quotes nothing: no reading
     assert unnamed.y == pytest.approx(bulgaria[1], abs=SMALL.stride)
 
 

@@ -360,9 +360,9 @@ class NetPolicy(Policy):
         return named_start(self._lines(obs.screenshot), prev.x, prev.y, utterance, likely)
 
     def _click_named_line(self, obs: Observation, click: PolicyAction) -> PolicyAction | None:
-        """The click head is torn and its best cell is on a line of text: the line that holds more
-        of what the utterance names, read by OCR, is clicked instead (the net cannot tell "Burundi"
-        from "Bulgaria" in an autocomplete menu: its text maps match whole words only).
+        """The click head is torn and its click is on a line of text: the one line that holds more
+        of the utterance's quoted phrases, read by OCR, is clicked instead (the net cannot tell
+        "Burundi" from "Bulgaria" in an autocomplete menu: its text maps match whole words only).
         """
         if not salient(obs.utterance)[0]:
             return None
