@@ -9,7 +9,8 @@ A sixth channel marks where the pointer was last put, as the mouse cursor shows 
 without it a policy with no memory cannot tell a field it just clicked from one it has not.
 
 Besides, what the policy's rules make of text read by OCR: the text shown to type when the
-utterance names none, and which phrase a clicked field's label names.
+utterance names none, which phrase a clicked field's label names, and which line a torn click
+should take instead.
 """
 
 from __future__ import annotations

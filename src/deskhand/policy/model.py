@@ -63,23 +63,23 @@ def encode_words(utterance: str, buckets: int, max_words: int) -> np.ndarray:
     return out
 
 
+def grid_shape(config: ModelConfig) -> tuple[int, int]:
+    """The heat map's rows and columns: the patch stem drops a partial last row and column."""
+    return config.height // config.stride, config.width // config.stride
+
+
 def grid_cell(x: float, y: float, config: ModelConfig) -> int:
     """The heat-map cell index of a pixel."""
-    cols = _cells(config.width, config.stride)
-    row = min(int(y) // config.stride, _cells(config.height, config.stride) - 1)
+    rows, cols = grid_shape(config)
+    row = min(int(y) // config.stride, rows - 1)
     col = min(int(x) // config.stride, cols - 1)
     return max(row, 0) * cols + max(col, 0)
 
 
 def cell_centre(index: int, config: ModelConfig) -> tuple[float, float]:
-    cols = _cells(config.width, config.stride)
-    row, col = divmod(index, cols)
+    row, col = divmod(index, grid_shape(config)[1])
     half = config.stride / 2
     return col * config.stride + half, row * config.stride + half
-
-
-def _cells(pixels: int, stride: int) -> int:
-    return pixels // stride  # the patch stem drops a partial last row
 
 
 Reading = tuple[torch.Tensor, torch.Tensor, torch.Tensor]  # what `PixelPolicyNet.read` makes of an utterance
@@ -110,7 +110,7 @@ class PixelPolicyNet(nn.Module):
         super().__init__()
         self.config = config
         c, wide, d = config.channels, config.wide, config.text_dim
-        rows, cols = _cells(config.height, config.stride), _cells(config.width, config.stride)
+        rows, cols = grid_shape(config)
         self.stem = nn.Sequential(
             nn.Conv2d(config.in_channels, c, config.stride, stride=config.stride), nn.ReLU(), _Residual(c, 1)
         )

@@ -36,6 +36,7 @@ from deskhand.policy.model import (
     encode_chars,
     encode_words,
     grid_cell,
+    grid_shape,
 )
 from deskhand.vision.background import in_blank_band
 from deskhand.vision.textmap import TextMapMemo
@@ -429,7 +430,7 @@ def near_mass(heat: torch.Tensor, at: PolicyAction, cfg: ModelConfig, reach: int
     """How likely the click head is to click within `reach` cells of `at`: a button spans a few
     cells, and a head sure of it may split itself evenly between two of them.
     """
-    cols = cfg.width // cfg.stride
+    cols = grid_shape(cfg)[1]
     row, col = divmod(grid_cell(at.x, at.y, cfg), cols)
     p = heat.softmax(0).view(-1, cols)
     return float(p[max(row - reach, 0) : row + reach + 1, max(col - reach, 0) : col + reach + 1].sum())
