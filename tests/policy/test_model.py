@@ -6,9 +6,11 @@ import numpy as np
 import pytest
 import torch
 
-from deskhand.policy.base import KEYS, KINDS, Kind, Observation, PolicyAction
+from deskhand.policy.base import KEYS, KINDS, NET_KEYS, Kind, Observation, PolicyAction
 from deskhand.policy.demos import Demos
+from deskhand.policy.experts.dom import click
 from deskhand.policy.features import policy_input
+from deskhand.policy.miniwob import MiniwobConfig, MiniwobEnv, next_look
 from deskhand.policy.model import (
     ModelConfig,
     PixelPolicyNet,
@@ -66,7 +68,7 @@ def test_heads_have_one_logit_per_cell_kind_key_and_character():
     )
     assert out["heat"].shape == (2, (210 // 4) * (160 // 4))
     assert out["kind"].shape == (2, len(KINDS))
-    assert out["key"].shape == (2, len(KEYS))
+    assert out["key"].shape == (2, len(NET_KEYS))
     assert out["start"].shape == out["end"].shape == (2, 32)
 
 
@@ -99,7 +101,7 @@ def test_decode_copies_typed_text_from_the_utterance():
         "start_at": torch.tensor([7]),  # the start the end logits belong to
         "end": torch.eye(32)[[11]],
         "heat": torch.zeros(1, 10),
-        "key": torch.zeros(1, len(KEYS)),
+        "key": torch.zeros(1, len(NET_KEYS)),
     }
     action = decode(out, utterance, SMALL)
     assert (action.kind, action.text) == (Kind.TYPE, "Kathy")
@@ -224,7 +226,7 @@ def test_decode_passes_over_a_click_that_would_meet_nothing_for_the_next_hottest
     out = {
         "kind": torch.eye(len(KINDS))[[KINDS.index(Kind.CLICK)]],
         "heat": heat,
-        "key": torch.zeros(1, len(KEYS)),
+        "key": torch.zeros(1, len(NET_KEYS)),
         "start_at": torch.tensor([0]),
         "end": torch.zeros(1, 4),
     }
@@ -273,7 +275,7 @@ def test_a_wait_the_screen_has_settled_from_is_not_waited_again_on_the_spot():
     heat[0, grid_cell(100, 150, cfg)] = 5.0
     kinds = torch.zeros(1, len(KINDS))
     kinds[0, KINDS.index(Kind.MOVE)], kinds[0, KINDS.index(Kind.CLICK)] = 3.0, 2.0
-    out = {"kind": kinds, "heat": heat, "key": torch.zeros(1, len(KEYS))}
+    out = {"kind": kinds, "heat": heat, "key": torch.zeros(1, len(NET_KEYS))}
     waits = decode(out, "", cfg)
     assert waits.kind is Kind.MOVE
     acts = decode(out, "", cfg, waited_at=waits)
@@ -487,3 +489,28 @@ def test_a_click_head_split_over_one_buttons_cells_is_sure_and_one_split_over_fa
     heat[grid_cell(60, 140, cfg)] = heat[grid_cell(60, 170, cfg)] = 5.0  # two menu items far below
     assert near_mass(heat, field, cfg) == pytest.approx(0.5)
     assert near_mass(heat, PolicyAction(Kind.CLICK, x=60, y=140), cfg) == pytest.approx(0.25)
+
+
+def test_a_click_on_submit_before_the_shown_number_is_the_named_one_steps_it_there_with_keys_first():
+    """The net cannot compare numbers: OCR reads the slider's value, and keys step it (the real task).
+
+    The net here clicks Submit at once; the slider must first go from 95 to 47 (upright) and from
+    -29 to -4 (lying), a page at a time, then single steps. The DOM only sets the test up.
+    """
+    with MiniwobEnv(MiniwobConfig("use-slider")) as env:
+        for seed, shown in ((4, "95"), (6, "-29")):
+            obs = env.reset(seed)
+            dom = env.expert_dom()
+            assert next(el for el in dom if el["id"] == "val")["text"] == shown
+            submit = click(next(el for el in dom if el["id"] == "subbtn"))
+            policy = NetPolicy(_ClickHead([(submit.x, submit.y)]), bf16=False)
+            keys = []
+            for _ in range(30):
+                action = policy.act(obs)
+                result = env.step(action)
+                if result.done:
+                    break
+                keys.append(action.key)
+                obs = next_look(env, action, result.obs)
+            assert result.success, keys
+            assert {"<PageUp>", "<PageDown>"} & set(keys) and action.kind is Kind.CLICK

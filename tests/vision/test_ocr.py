@@ -102,6 +102,18 @@ def test_read_blank_or_textless_image_returns_nothing(ocr: Ocr) -> None:
     assert ocr.read(speckle) == []
 
 
+def test_read_line_recognises_a_short_number_in_a_tight_crop_and_read_still_finds_lines_after(
+    ocr: Ocr,
+) -> None:
+    number = render([("54", (3, 17), 0.5)], (40, 22))
+    text, score = ocr.read_line(number)
+    assert (text, score >= 0.5) == ("54", True)
+    assert ocr.read_line(np.full((22, 40, 3), 255, np.uint8)) == ("", 0.0)
+    # rapidocr keeps the steps of its last call: a read after read_line must detect again
+    [box] = ocr.read(render([("Refund amount", (10, 40), 0.8)], (300, 60)))
+    assert normalize(box.text) == "refund amount"
+
+
 BOXES = [
     TextBox("Refund amount", 10, 10, 120, 16, 0.99),
     TextBox("Customer email:", 10, 40, 130, 16, 0.98),

@@ -12,9 +12,9 @@ from enum import StrEnum
 
 import numpy as np
 
-# Keys a policy may press; the order is the key head's class order.
+# Keys the net presses; the order is the key head's class order.
 # C-<ArrowDown> moves a multi-select list's focus without selecting; C-<Space> then toggles that option.
-KEYS: tuple[str, ...] = (
+NET_KEYS: tuple[str, ...] = (
     "<Enter>",
     "<Tab>",
     "<Backspace>",
@@ -25,6 +25,8 @@ KEYS: tuple[str, ...] = (
     "C-<ArrowDown>",
     "C-<Space>",
 )
+# Keys a policy may press: the net's, and a page's worth at once for the rule that steps a number.
+KEYS: tuple[str, ...] = (*NET_KEYS, "<PageUp>", "<PageDown>")
 
 
 class Kind(StrEnum):

@@ -24,6 +24,8 @@ _KEYS: dict[str, tuple[str, str, int, str]] = {
     "Space": (" ", "Space", 32, " "),
     "ArrowUp": ("ArrowUp", "ArrowUp", 38, ""),
     "ArrowDown": ("ArrowDown", "ArrowDown", 40, ""),
+    "PageUp": ("PageUp", "PageUp", 33, ""),
+    "PageDown": ("PageDown", "PageDown", 34, ""),
     "Control": ("Control", "ControlLeft", 17, ""),
 }
 

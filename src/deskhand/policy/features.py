@@ -138,14 +138,91 @@ def named_line(lines: Sequence[TextBox], x: float, y: float, utterance: str) -> 
     def holds(box: TextBox) -> int:
         return sum(w in letters(box.text) for w in wanted)
 
-    clicked = [
-        box for box in lines if box.x <= x <= box.x + box.width and box.y - 4 <= y <= box.y + box.height + 4
-    ]
+    clicked = lines_at(lines, x, y)
     if not clicked or not wanted:
         return None
     most = max(holds(box) for box in lines)
     best = [box for box in lines if holds(box) == most]
     return best[0] if len(best) == 1 and most > max(holds(box) for box in clicked) else None
+
+
+def lines_at(lines: Sequence[TextBox], x: float, y: float) -> list[TextBox]:
+    """The lines a click at (x, y) is on, give or take 4 px above and below (a button's text is
+    shorter than the button)."""
+    return [
+        box for box in lines if box.x <= x <= box.x + box.width and box.y - 4 <= y <= box.y + box.height + 4
+    ]
+
+
+def named_number(utterance: str) -> int | None:
+    """The one whole number the utterance names, or None if it names none or several (dates,
+    times and ordinals such as "7th" are not whole numbers).
+
+    >>> [named_number(said) for said in ("Select -35 with the slider.", "Pick 12/05/2016.", "Pick 3 or 4.")]
+    [-35, None, None]
+    """
+    numbers = re.findall(r"(?<![\w./-])-?\d+(?![\w/]|\.\d)", utterance)
+    return int(numbers[0]) if len(numbers) == 1 else None
+
+
+def shown_number(lines: Sequence[TextBox]) -> TextBox | None:
+    """The line read below the instruction that is a whole number; if several are, and all on one
+    row, the rightmost (a slider's handle beside its value is read as "0"). None otherwise.
+
+    >>> shown_number([TextBox("-97", 30, 125, 14, 12, 0.9), TextBox("Submit", 40, 150, 45, 14, 0.9)]).text
+    '-97'
+    >>> shown_number([TextBox("0", 70, 59, 25, 20, 0.9), TextBox("181", 102, 60, 27, 20, 0.9)]).text
+    '181'
+    """
+    numbers = [box for box in lines if re.fullmatch(r"-?\d+", box.text.strip())]
+    if not numbers or any(
+        abs(box.center[1] - numbers[0].center[1]) > numbers[0].height / 2 for box in numbers
+    ):
+        return None
+    return max(numbers, key=lambda box: box.x)
+
+
+def number_key(target: int, value: int, page: int | None) -> str:
+    """The key that steps a shown number toward the named one: a page at once (a fifth of a
+    slider's range) while that brings it closer, then single steps. `page` is how far a page went
+    before, None if no page key has been pressed yet: then only a gap over 10 takes one.
+
+    >>> [number_key(82, 8, None), number_key(82, 68, 20), number_key(82, 72, 20), number_key(-5, 3, None)]
+    ['<PageUp>', '<PageUp>', '<ArrowUp>', '<ArrowDown>']
+    """
+    gap = target - value
+    if abs(gap) > (10 if page is None else page / 2):
+        return "<PageUp>" if gap > 0 else "<PageDown>"
+    return "<ArrowUp>" if gap > 0 else "<ArrowDown>"
+
+
+def number_place(screen: np.ndarray, box: TextBox, room: int = 30) -> tuple[int, int, int, int]:
+    """Where to read a number again as it changes, (left, top, right, bottom): from its first dark
+    pixel, so that a slider's handle beside it (light grey, read as "0") is left out, to `room`
+    pixels past its end for more digits; and the rows of its ink, the longest run of rows with
+    dark pixels (a button's border below is a shorter one, and read as part of a "7" it made "1").
+
+    >>> screen = np.full((40, 80, 3), 255, np.uint8); screen[12:24, 10:20] = 200; screen[14:22, 24:36] = 0
+    >>> screen[24, 0:40] = 90  # a border below
+    >>> number_place(screen, TextBox("081", 10, 12, 27, 14, 0.9))
+    (23, 12, 67, 24)
+    """
+    top, left = max(box.y, 0), max(box.x, 0)
+    ink = (
+        screen[top : box.y + box.height, left : box.x + box.width].max(axis=2) < 160
+    )  # text, not a handle (197)
+    rows = ink.any(axis=1)
+    if not rows.any():
+        return left, top, box.x + box.width + room, box.y + box.height
+    runs = np.split(np.arange(len(rows)), np.flatnonzero(np.diff(rows.astype(int))) + 1)
+    longest = max((run for run in runs if rows[run[0]]), key=len)
+    columns = np.flatnonzero(ink[longest].any(axis=0))
+    return (
+        left + int(columns[0]) - 1,
+        top + int(longest[0]) - 2,
+        box.x + box.width + room,
+        top + int(longest[-1]) + 3,
+    )
 
 
 def still_shown(before: np.ndarray, after: np.ndarray, lines: Sequence[TextBox]) -> bool:

@@ -18,7 +18,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from deskhand.policy.base import KEYS, KINDS
+from deskhand.policy.base import KINDS, NET_KEYS
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,7 @@ class PixelPolicyNet(nn.Module):
         self.query = nn.Linear(2 * d, wide)
         self.trunk = nn.Sequential(nn.Linear(2 * wide + 2 * d, 128), nn.ReLU())
         self.kind = nn.Linear(128, len(KINDS))
-        self.key = nn.Linear(128, len(KEYS))
+        self.key = nn.Linear(128, len(NET_KEYS))
         self.copy = nn.Linear(128, 2 * d)
         self.span = nn.Linear(d, d, bias=False)  # which ends go with the chosen start
         self.span_length = nn.Embedding(config.max_chars, 1)  # a prior over how long a copied phrase is

@@ -7,6 +7,7 @@ import functools
 import itertools
 import math
 import pickle
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -17,14 +18,19 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from deskhand.policy.base import KEYS, KINDS, POINTER_KINDS, Kind, Observation, Policy, PolicyAction
+from deskhand.policy.base import KINDS, NET_KEYS, POINTER_KINDS, Kind, Observation, Policy, PolicyAction
 from deskhand.policy.demos import Demos
 from deskhand.policy.features import (
     UTTERANCE_ROWS,
+    lines_at,
     named_line,
+    named_number,
     named_start,
+    number_key,
+    number_place,
     policy_input,
     salient,
+    shown_number,
     shown_text,
     still_shown,
 )
@@ -39,6 +45,7 @@ from deskhand.policy.model import (
     grid_shape,
 )
 from deskhand.vision.background import in_blank_band
+from deskhand.vision.ocr import letters
 from deskhand.vision.textmap import TextMapMemo
 
 if TYPE_CHECKING:
@@ -48,6 +55,7 @@ _POINTER = torch.tensor([k in POINTER_KINDS for k in KINDS])
 _TYPE, _KEY = KINDS.index(Kind.TYPE), KINDS.index(Kind.KEY)
 _TORN, _LIKELY = 5, 0.05  # the copy head is torn when more than one of its best starts is this likely
 _SURE = 0.5  # the click head is torn when less likely than this to click near where it would
+_KEY_ACTIONS = frozenset(PolicyAction(Kind.KEY, key=key) for key in NET_KEYS)
 
 
 @dataclass(frozen=True)
@@ -266,8 +274,10 @@ class NetPolicy(Policy):
     both fields"). A wait is not waited again on the spot once the screen has moved and settled:
     the policy acts there instead. When the utterance names nothing to type, what is typed is
     read off the screen; when the copy head is torn between phrases, the label of the field just
-    clicked, read off the screen, picks one; and when the click head is torn and would click a
-    line of text, a line holding more of the utterance's quoted phrases is clicked instead.
+    clicked, read off the screen, picks one; when the click head is torn and would click a
+    line of text, a line holding more of the utterance's quoted phrases is clicked instead; and
+    when the utterance names a number and the first screen shows one, keys step the shown number
+    to the named one before the net may press a key or click a button.
 
     `bf16` runs the net's pass in bfloat16, as it was trained, where the CPU has it in hardware
     (None: if it does); elsewhere bfloat16 is emulated and slower than float32.
@@ -294,6 +304,10 @@ class NetPolicy(Policy):
         self.reading: tuple[str, torch.Tensor, torch.Tensor, Reading] | None = None
         self.seen = TextMapMemo()  # the text maps of the screen before: a step matches only what changed
         self.read_before: tuple[np.ndarray, list[TextBox]] | None = None  # a screen and its lines read
+        self.dial: tuple[int, int, int, int] | None = None  # where the number the utterance names is shown
+        self.dial_lines: list[TextBox] = []  # the other lines of that screen
+        self.stepped_from: int | None = None  # the number before the key the number rule pressed last
+        self.page: int | None = None  # how far a page key moved the number, at most
 
     def act(self, obs: Observation) -> PolicyAction:
         cfg, prev = self.net.config, self.prev
@@ -325,6 +339,21 @@ class NetPolicy(Policy):
         if self.prev.kind is Kind.CLICK and near_mass(out["heat"][0], self.prev, cfg) < _SURE:
             named = self._click_named_line(obs, self.prev)
             self.prev = named if named is not None and named not in self.tried else self.prev
+        target, value = named_number(obs.utterance), None
+        if target is not None and (self.step == 0 or self.prev.kind is Kind.KEY or self._on_line(self.prev)):
+            value = self._dial_value(
+                obs.screenshot, prev, target
+            )  # read only when a key or a button may be wrong
+        if target is None or value is None:
+            self.stepped_from = None
+        elif value == target and self.prev.kind is Kind.KEY:
+            avoid = self.tried | _KEY_ACTIONS  # there already: the net's next best that is no key
+            self.prev = decode(out, obs.utterance, cfg, self.max_text, avoid, waited, pointless)
+            self.stepped_from = None
+        elif value != target and (self.prev.kind is Kind.KEY or self._on_line(self.prev)):
+            self.prev = self._step_number(target, value, prev)
+        else:
+            self.stepped_from = None
         self.waits += self.prev.kind is Kind.MOVE
         if self.prev.kind is not Kind.MOVE or self.waits >= self.patience:
             self.tried.add(self.prev)
@@ -386,6 +415,47 @@ class NetPolicy(Policy):
         lines = self.ocr.read(screen[UTTERANCE_ROWS:], offset=(0, UTTERANCE_ROWS))
         self.read_before = screen.copy(), lines
         return lines
+
+    def _dial_value(self, screen: np.ndarray, prev: PolicyAction | None, target: int) -> int | None:
+        """The number on the screen the utterance's number is for (a slider's value), read by OCR:
+        on the first screen among all the lines below the instruction, then in its own place only
+        (a few ms, not 70). None if the first screen showed no one number. A Tab moves the focus,
+        not the number, so after one the number read before stands when none is read (a field
+        Tab lands in shows its text selected, white on blue). A minus sign may be hidden: a
+        focused spinner's ring covers it, so with a negative number named, a positive one read is
+        taken as negative (a slider with the named number in range has no positive value but 0).
+        """
+        if self.step == 0:
+            lines = self._lines(screen)
+            shown = shown_number(lines)
+            # the lines of words: a spinner's arrows are read as a line too ("日")
+            self.dial_lines = [line for line in lines if line is not shown and len(letters(line.text)) >= 2]
+            self.dial = None if shown is None else number_place(screen, shown)
+            return None if shown is None else int(shown.text)
+        if self.dial is None:
+            return None
+        assert self.ocr is not None  # loaded by `_lines`, which found the dial
+        left, top, right, bottom = self.dial
+        text, score = self.ocr.read_line(np.ascontiguousarray(screen[top:bottom, left:right]))
+        if not re.fullmatch(r"-?\d+", text) or score < self.ocr.config.min_score:
+            return self.stepped_from if prev is not None and prev.key == "<Tab>" else None
+        return -int(text) if target < 0 < int(text) else int(text)
+
+    def _on_line(self, action: PolicyAction) -> bool:
+        """Whether a click is on a line of text of the first screen other than the number: a button."""
+        return action.kind is Kind.CLICK and bool(lines_at(self.dial_lines, action.x, action.y))
+
+    def _step_number(self, target: int, value: int, prev: PolicyAction | None) -> PolicyAction:
+        """A key toward the named number, in place of the net's key or its click on a button (the
+        net cannot compare numbers: it presses arrows a guessed number of times, or none). When
+        the number rule's last key moved nothing, nothing had the focus: Tab gives it.
+        """
+        before, self.stepped_from = self.stepped_from, value
+        if before == value and (prev is None or prev.key != "<Tab>"):
+            return PolicyAction(Kind.KEY, key="<Tab>")
+        if before is not None and prev is not None and prev.key in ("<PageUp>", "<PageDown>"):
+            self.page = max(self.page or 0, abs(value - before))
+        return PolicyAction(Kind.KEY, key=number_key(target, value, self.page))
 
     def _type_what_is_shown(self, obs: Observation) -> PolicyAction | None:
         """The utterance names nothing to type, so the text is on the screen: read it (OCR, below
@@ -511,7 +581,7 @@ def _ranked(
             yield PolicyAction(Kind.TYPE, text=utterance[start : start + int(ends.argmax()) + 1])
         elif kind is Kind.KEY:
             for key in out["key"][0].argsort(descending=True).tolist():
-                yield PolicyAction(Kind.KEY, key=KEYS[key])
+                yield PolicyAction(Kind.KEY, key=NET_KEYS[key])
         else:
             for cell in out["heat"][0].argsort(descending=True)[:cells].tolist():
                 x, y = cell_centre(cell, cfg)

@@ -100,7 +100,9 @@ class Ocr:
         if factor > 1:
             image = cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
         bgr = cv2.cvtColor(image, cv2.COLOR_RGB2BGR) if image.ndim == 3 else image
-        result: Any = self._engine(bgr)  # RapidOCROutput, or a partial output when nothing was found
+        # RapidOCROutput, or a partial output when nothing was found. The steps are named on every
+        # call: rapidocr keeps those of the last call, and `read_line` leaves detection off.
+        result: Any = self._engine(bgr, use_det=True, use_cls=False, use_rec=True)
         texts, quads, scores = (getattr(result, name, None) for name in ("txts", "boxes", "scores"))
         if texts is None or quads is None or scores is None:
             return []
@@ -111,6 +113,20 @@ class Ocr:
             if str(text).strip()
         ]
         return reading_order(boxes)
+
+    def read_line(self, image: np.ndarray) -> tuple[str, float]:
+        """The text of an image holding one line, and the recognizer's confidence; ("", 0.0) if
+        blank. Nothing is looked for first: the detector misses a short line in a small crop (a
+        slider's "54" with 8 px of margin), and a place found before needs no finding.
+        """
+        if image.size == 0 or int(image.min()) == int(image.max()):
+            return "", 0.0
+        bgr = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
+        result: Any = self._engine(bgr, use_det=False, use_cls=False, use_rec=True)
+        texts, scores = getattr(result, "txts", None), getattr(result, "scores", None)
+        if not texts or not scores:
+            return "", 0.0
+        return str(texts[0]), float(scores[0])
 
 
 def packaged_models() -> dict[str, Path]:
