@@ -9,7 +9,6 @@ from deskhand.policy.experts.pointer import (
     drag_box,
     drag_items,
     drag_sort_numbers,
-    next_sort_move,
     scroll_list_plan,
     slider_ranges,
     small_inside_large,
@@ -189,12 +188,6 @@ def test_drag_items_releases_past_the_middle_of_the_destination_in_the_direction
     assert down is not None and down.kind is Kind.MOUSEUP and down.y > 57 + 28.6 * 3 + 12.8
     assert up is not None and up.kind is Kind.MOUSEUP and up.y < 57 + 12.8
     assert drag_items("Drag Gerda to the 4th position.", dom, 2) is None  # the drop ends the episode
-
-
-def test_next_sort_move_brings_the_smallest_misplaced_number_up_and_copes_with_repeats():
-    assert next_sort_move([22, -65, 5, -65]) == (1, 0)
-    assert next_sort_move([-65, 22, 5, -65]) == (3, 1)
-    assert next_sort_move([-65, -65, 5, 22]) is None
 
 
 def test_drag_sort_numbers_drags_then_submits_when_sorted():

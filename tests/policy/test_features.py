@@ -4,7 +4,15 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from deskhand.policy.base import Kind
-from deskhand.policy.features import UTTERANCE_ROWS, label_of, named_start, policy_input, salient, shown_text
+from deskhand.policy.features import (
+    UTTERANCE_ROWS,
+    label_of,
+    named_start,
+    next_sort_move,
+    policy_input,
+    salient,
+    shown_text,
+)
 from deskhand.vision.ocr import TextBox
 from deskhand.vision.textmap import DEJAVU, TextMapMemo
 
@@ -89,3 +97,9 @@ def test_a_label_names_the_phrase_it_stands_for_or_else_the_one_no_other_label_c
     # with no other label to claim one, two are left: no choice
     assert named_start(labels[:1], 100, 70, said, [genre, year]) is None
     assert named_start([], 100, 70, said, [genre, year]) is None
+
+
+def test_next_sort_move_brings_the_smallest_misplaced_number_up_and_copes_with_repeats():
+    assert next_sort_move([22, -65, 5, -65]) == (1, 0)
+    assert next_sort_move([-65, 22, 5, -65]) == (3, 1)
+    assert next_sort_move([-65, -65, 5, 22]) is None

@@ -514,3 +514,25 @@ def test_a_click_on_submit_before_the_shown_number_is_the_named_one_steps_it_the
                 obs = next_look(env, action, result.obs)
             assert result.success, keys
             assert {"<PageUp>", "<PageDown>"} & set(keys) and action.kind is Kind.CLICK
+
+
+def test_drags_the_net_would_make_sort_the_listed_numbers_as_the_utterance_asks():
+    """The net drags but cannot compare numbers: OCR reads the list, and the drags sort it (the real
+    task; the DOM only checks the order). Sorted, the net's drag gives way to another kind."""
+    with MiniwobEnv(MiniwobConfig("drag-sort-numbers")) as env:
+        obs = env.reset(1201539860)  # 97, -50, 82, -50
+        policy = _policy_that_would(Kind.MOUSEDOWN)
+        actions = []
+        for _ in range(10):
+            action = policy.act(obs)
+            if action.kind not in (Kind.MOUSEDOWN, Kind.MOUSEUP):
+                break
+            actions.append(action.kind)
+            obs = next_look(env, action, env.step(action).obs)
+        listed = [
+            int(el["text"])
+            for el in env.expert_dom()
+            if el["tag"] == "div" and el["text"].lstrip("-").isdigit()
+        ]
+        assert listed == [-50, -50, 82, 97]
+        assert actions == [Kind.MOUSEDOWN, Kind.MOUSEUP] * 3

@@ -225,6 +225,48 @@ def number_place(screen: np.ndarray, box: TextBox, room: int = 30) -> tuple[int,
     )
 
 
+def sort_order(utterance: str) -> int | None:
+    """1 if the utterance asks for numbers in increasing order, -1 in decreasing, else None.
+
+    >>> sort_order("Sort the numbers in increasing order, starting with the lowest number at the top of the list.")
+    1
+    """
+    said = utterance.lower()
+    if "increasing order" in said or "ascending order" in said:
+        return 1
+    if "decreasing order" in said or "descending order" in said:
+        return -1
+    return None
+
+
+def listed_numbers(lines: Sequence[TextBox]) -> list[tuple[TextBox, int]]:
+    """The lines that are a whole number, after any mark before it (a list item's drag handle is
+    read as "$"), top to bottom; none unless at least two.
+
+    >>> [n for _, n in listed_numbers([TextBox(t, 10, y, 20, 12, 0.9) for t, y in (("$ -18", 60), ("-100", 88), ("Submit", 120))])]
+    [-18, -100]
+    """
+    numbers = []
+    for line in sorted(lines, key=lambda box: box.y):
+        match = re.fullmatch(r"[^\w-]*(-?\d+)", line.text.strip())
+        if match:
+            numbers.append((line, int(match.group(1))))
+    return numbers if len(numbers) >= 2 else []
+
+
+def next_sort_move(numbers: list[int]) -> tuple[int, int] | None:
+    """Selection sort: (from, to) bringing the smallest misplaced number up, None when sorted.
+
+    >>> next_sort_move([5, -3, 9]), next_sort_move([1, 1, 2])
+    ((1, 0), None)
+    """
+    ordered = sorted(numbers)
+    for i, (have, want) in enumerate(zip(numbers, ordered, strict=True)):
+        if have != want:
+            return numbers.index(want, i), i
+    return None
+
+
 def still_shown(before: np.ndarray, after: np.ndarray, lines: Sequence[TextBox]) -> bool:
     """Whether every line read on the screen `before` is on `after` as it was: not a pixel changed
     in the middle half of their boxes' rows (OCR's boxes reach into a field below its label, whose

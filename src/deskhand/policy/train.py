@@ -23,15 +23,18 @@ from deskhand.policy.demos import Demos
 from deskhand.policy.features import (
     UTTERANCE_ROWS,
     lines_at,
+    listed_numbers,
     named_line,
     named_number,
     named_start,
+    next_sort_move,
     number_key,
     number_place,
     policy_input,
     salient,
     shown_number,
     shown_text,
+    sort_order,
     still_shown,
 )
 from deskhand.policy.model import (
@@ -56,6 +59,7 @@ _TYPE, _KEY = KINDS.index(Kind.TYPE), KINDS.index(Kind.KEY)
 _TORN, _LIKELY = 5, 0.05  # the copy head is torn when more than one of its best starts is this likely
 _SURE = 0.5  # the click head is torn when less likely than this to click near where it would
 _KEY_ACTIONS = frozenset(PolicyAction(Kind.KEY, key=key) for key in NET_KEYS)
+_DRAG = frozenset({Kind.MOUSEDOWN, Kind.MOUSEUP})
 
 
 @dataclass(frozen=True)
@@ -308,6 +312,7 @@ class NetPolicy(Policy):
         self.dial_lines: list[TextBox] = []  # the other lines of that screen
         self.stepped_from: int | None = None  # the number before the key the number rule pressed last
         self.page: int | None = None  # how far a page key moved the number, at most
+        self.drop: PolicyAction | None = None  # where the sort rule lets go of the item it pressed on
 
     def act(self, obs: Observation) -> PolicyAction:
         cfg, prev = self.net.config, self.prev
@@ -354,6 +359,9 @@ class NetPolicy(Policy):
             self.prev = self._step_number(target, value, prev)
         else:
             self.stepped_from = None
+        order = sort_order(obs.utterance)
+        if order is not None:
+            self.prev = self._sort_step(obs, out, order)
         self.waits += self.prev.kind is Kind.MOVE
         if self.prev.kind is not Kind.MOVE or self.waits >= self.patience:
             self.tried.add(self.prev)
@@ -456,6 +464,37 @@ class NetPolicy(Policy):
         if before is not None and prev is not None and prev.key in ("<PageUp>", "<PageDown>"):
             self.page = max(self.page or 0, abs(value - before))
         return PolicyAction(Kind.KEY, key=number_key(target, value, self.page))
+
+    def _sort_step(self, obs: Observation, out: dict[str, torch.Tensor], order: int) -> PolicyAction:
+        """When the utterance asks for numbers in order and the net would press to drag or click a
+        line (Submit), the numbers listed on the screen (OCR) pick the drag: the item to move and
+        the one it goes to, let go of over its near half, where the list makes room (the net
+        drags, but cannot compare numbers). Listed in order already, the net's drag gives way
+        to its best action of another kind.
+        """
+        if self.drop is not None:
+            drop, self.drop = self.drop, None
+            return drop
+        action = self.prev
+        assert action is not None  # act decided it before this
+        if action.kind not in (Kind.MOUSEDOWN, Kind.CLICK):
+            return action
+        lines = self._lines(obs.screenshot)
+        items = listed_numbers(lines)
+        if not items or (action.kind is Kind.CLICK and not lines_at(lines, action.x, action.y)):
+            return action
+        move = next_sort_move([order * number for _, number in items])
+        if move is None:
+            if action.kind is Kind.CLICK:
+                return action
+            return next(
+                a for a in _ranked(out, obs.utterance, self.net.config, self.max_text) if a.kind not in _DRAG
+            )
+        source, dest = (items[i][0] for i in move)
+        # over the half of the item it goes to that it comes from: where the list swaps them
+        half = dest.center[1] + (dest.height / 4 if dest.y > source.y else -dest.height / 4)
+        self.drop = PolicyAction(Kind.MOUSEUP, x=dest.center[0], y=half)
+        return PolicyAction(Kind.MOUSEDOWN, x=source.center[0], y=source.center[1])
 
     def _type_what_is_shown(self, obs: Observation) -> PolicyAction | None:
         """The utterance names nothing to type, so the text is on the screen: read it (OCR, below

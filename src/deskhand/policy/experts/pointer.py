@@ -13,6 +13,7 @@ from typing import Any
 
 from deskhand.policy.base import Kind, PolicyAction
 from deskhand.policy.experts.dom import Dom, Expert, box, click, find, submit_buttons, visible
+from deskhand.policy.features import next_sort_move
 
 El = dict[str, Any]
 
@@ -183,19 +184,6 @@ def drag_items(utterance: str, dom: Dom, step: int) -> PolicyAction | None:
         return None
     source, dest = move
     return _drag(step, _at(Kind.MOUSEDOWN, items[source][0]), _drop_on(items, source, dest))
-
-
-def next_sort_move(numbers: list[int]) -> tuple[int, int] | None:
-    """Selection sort: (from, to) bringing the smallest misplaced number up, None when sorted.
-
-    >>> next_sort_move([5, -3, 9]), next_sort_move([1, 1, 2])
-    ((1, 0), None)
-    """
-    ordered = sorted(numbers)
-    for i, (have, want) in enumerate(zip(numbers, ordered, strict=True)):
-        if have != want:
-            return numbers.index(want, i), i
-    return None
 
 
 def drag_sort_numbers(utterance: str, dom: Dom, step: int) -> PolicyAction | None:
