@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
 from deskhand.policy.base import POINTER_KINDS, Kind
+from deskhand.vision.glyphs import COLOURS, SHAPES, GlyphConfig, Item
 from deskhand.vision.ocr import TextBox, letters
 from deskhand.vision.textmap import DEFAULT, TextMapConfig, TextMapMemo, render, text_maps, without_rules
 
@@ -265,6 +267,50 @@ def next_sort_move(numbers: list[int]) -> tuple[int, int] | None:
         if have != want:
             return numbers.index(want, i), i
     return None
+
+
+@dataclass(frozen=True)
+class Described:
+    """An item as the utterance describes it: its size in px and colour if said, and what it is:
+    "item", a kind ("shape", "letter", "digit"), a shape's name or one character."""
+
+    size: int | None
+    colour: str | None
+    what: str
+
+
+_DESCRIBED = re.compile(rf"Click on an? (?:(large|small) )?(?:({'|'.join(COLOURS)}) )?(\w+)\.?")
+_KINDS = ("item", "shape", "letter", "digit", *SHAPES)
+_GRID = GlyphConfig()
+
+
+def described(utterance: str, config: GlyphConfig = _GRID) -> Described | None:
+    """The item the utterance asks to click, if it describes one by size, colour and kind.
+
+    >>> described("Click on a large red circle"), described("Click on a 7").what
+    (Described(size=20, colour='red', what='circle'), '7')
+    >>> described('Click on a "checkbox" widget.') is None
+    True
+    """
+    match = _DESCRIBED.fullmatch(utterance.strip())
+    if match is None or not (match.group(3) in _KINDS or len(match.group(3)) == 1):
+        return None
+    size = {"large": max(config.sizes), "small": min(config.sizes)}.get(match.group(1) or "")
+    return Described(size, match.group(2), match.group(3))
+
+
+def fits(item: Item, wanted: Described) -> bool:
+    """Whether an item seen on the screen is one the description asks for.
+
+    >>> fits(Item(0, 0, 8, 12, "red", "q", 20), Described(None, "red", "letter"))
+    True
+    """
+    kind = "shape" if item.name in SHAPES else "digit" if item.name.isdigit() else "letter"
+    return (
+        wanted.size in (None, item.size)
+        and wanted.colour in (None, item.colour)
+        and wanted.what in ("item", kind, item.name)
+    )
 
 
 def still_shown(before: np.ndarray, after: np.ndarray, lines: Sequence[TextBox]) -> bool:

@@ -22,6 +22,8 @@ from deskhand.policy.base import KINDS, NET_KEYS, POINTER_KINDS, Kind, Observati
 from deskhand.policy.demos import Demos
 from deskhand.policy.features import (
     UTTERANCE_ROWS,
+    described,
+    fits,
     lines_at,
     listed_numbers,
     named_line,
@@ -48,6 +50,7 @@ from deskhand.policy.model import (
     grid_shape,
 )
 from deskhand.vision.background import in_blank_band
+from deskhand.vision.glyphs import items
 from deskhand.vision.ocr import letters
 from deskhand.vision.textmap import TextMapMemo
 
@@ -281,7 +284,8 @@ class NetPolicy(Policy):
     clicked, read off the screen, picks one; when the click head is torn and would click a
     line of text, a line holding more of the utterance's quoted phrases is clicked instead; and
     when the utterance names a number and the first screen shows one, keys step the shown number
-    to the named one before the net may press a key or click a button.
+    to the named one before the net may press a key or click a button; drags sort a listed column
+    of numbers as asked; and a click goes to an item fitting the utterance's description of one.
 
     `bf16` runs the net's pass in bfloat16, as it was trained, where the CPU has it in hardware
     (None: if it does); elsewhere bfloat16 is emulated and slower than float32.
@@ -344,6 +348,8 @@ class NetPolicy(Policy):
         if self.prev.kind is Kind.CLICK and near_mass(out["heat"][0], self.prev, cfg) < _SURE:
             named = self._click_named_line(obs, self.prev)
             self.prev = named if named is not None and named not in self.tried else self.prev
+        if self.prev.kind is Kind.CLICK:
+            self.prev = self._click_described(obs, self.prev)
         target, value = named_number(obs.utterance), None
         if target is not None and (self.step == 0 or self.prev.kind is Kind.KEY or self._on_line(self.prev)):
             value = self._dial_value(
@@ -406,6 +412,26 @@ class NetPolicy(Policy):
             return None
         line = named_line(self._lines(obs.screenshot), click.x, click.y, obs.utterance)
         return None if line is None else PolicyAction(Kind.CLICK, x=line.center[0], y=line.center[1])
+
+    def _click_described(self, obs: Observation, click: PolicyAction) -> PolicyAction:
+        """When the utterance describes an item by size, colour and kind ("a large red circle",
+        "a small digit", "a Q"), the click goes to the middle of the nearest item on the screen
+        that fits (`vision.glyphs`: colour, size and the best-matching glyph or shape, pixels
+        only); it stays where it is when none fits. The net mistakes circles for squares, and
+        letters for digits.
+        """
+        wanted = described(obs.utterance)
+        if wanted is None:
+            return click
+        below = obs.screenshot[UTTERANCE_ROWS:]
+        fitting = [item for item in items(below) if fits(item, wanted)]
+        if not fitting:
+            return click
+        x, y = min(
+            (item.center for item in fitting),
+            key=lambda c: (c[0] - click.x) ** 2 + (c[1] + UTTERANCE_ROWS - click.y) ** 2,
+        )
+        return PolicyAction(Kind.CLICK, x=x, y=y + UTTERANCE_ROWS)
 
     def _lines(self, screen: np.ndarray) -> list[TextBox]:
         """The lines of text below the instruction, read again only if one of those read before
