@@ -548,3 +548,25 @@ def test_a_click_goes_to_an_item_fitting_the_utterances_description():
             policy = NetPolicy(_ClickHead([(80.0, 130.0)]), bf16=False)
             won.append(env.step(policy.act(obs)).success)
         assert won == [True] * 5
+
+
+def test_the_named_rows_of_a_scroll_list_are_selected_from_the_keyboard_even_below_its_fold():
+    """The net here would click Submit at once; the list's rows are read (OCR), the rows out of
+    sight as they scroll in, and Ctrl+ArrowDown and Ctrl+Space select the named ones (the real
+    task: "United Kingdom, Niue", the 8th and 9th of 10 rows; "Dona, Elfrida", Elfrida read as
+    "Eltrida" on the way down and taken on the way back up)."""
+    with MiniwobEnv(MiniwobConfig("click-scroll-list")) as env:
+        for seed in (1201539868, 1201539872):
+            obs = env.reset(seed)
+            submit = click(next(el for el in env.expert_dom() if el["tag"] == "button"))
+            policy = NetPolicy(_ClickHead([(submit.x, submit.y)]), bf16=False)
+            keys = []
+            for _ in range(30):
+                action = policy.act(obs)
+                result = env.step(action)
+                if result.done:
+                    break
+                keys.append(action.key)
+                obs = next_look(env, action, result.obs)
+            assert result.success, keys
+            assert keys.count("C-<Space>") >= 2 and "C-<ArrowDown>" in keys

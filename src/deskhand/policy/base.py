@@ -25,8 +25,9 @@ NET_KEYS: tuple[str, ...] = (
     "C-<ArrowDown>",
     "C-<Space>",
 )
-# Keys a policy may press: the net's, and a page's worth at once for the rule that steps a number.
-KEYS: tuple[str, ...] = (*NET_KEYS, "<PageUp>", "<PageDown>")
+# Keys a policy may press: the net's, a page's worth at once for the rule that steps a number, and
+# the list rule's way back up a multi-select list without touching its selection.
+KEYS: tuple[str, ...] = (*NET_KEYS, "<PageUp>", "<PageDown>", "C-<ArrowUp>")
 
 
 class Kind(StrEnum):

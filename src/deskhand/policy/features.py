@@ -313,6 +313,29 @@ def fits(item: Item, wanted: Described) -> bool:
     )
 
 
+def picked_names(utterance: str) -> list[str]:
+    """The names a multi-select list is to have selected, as the utterance lists them.
+
+    >>> picked_names("Select Kimberly, Sandi from the scroll list and click Submit.")
+    ['Kimberly', 'Sandi']
+    """
+    match = re.search(r"Select (.+?) from the scroll list", utterance)
+    return [] if match is None else [name.strip() for name in match.group(1).split(",") if name.strip()]
+
+
+def list_rows(lines: Sequence[TextBox]) -> list[TextBox]:
+    """The rows of a list: the lines of words whose left edges line up with the topmost line's
+    (within 6 px), top to bottom, if at least three do; a button below stands further in.
+
+    >>> rows = [TextBox(t, 2, y, 44, 18, 0.9) for t, y in (("Aviva", 55), ("Rorie", 72), ("Amber", 90))]
+    >>> [r.text for r in list_rows([*rows, TextBox("▲", 137, 60, 13, 13, 0.9), TextBox("Submit", 26, 156, 55, 22, 0.9)])]
+    ['Aviva', 'Rorie', 'Amber']
+    """
+    words = sorted((line for line in lines if len(letters(line.text)) >= 2), key=lambda line: line.y)
+    rows = [line for line in words if words and abs(line.x - words[0].x) <= 6]
+    return rows if len(rows) >= 3 else []
+
+
 def still_shown(before: np.ndarray, after: np.ndarray, lines: Sequence[TextBox]) -> bool:
     """Whether every line read on the screen `before` is on `after` as it was: not a pixel changed
     in the middle half of their boxes' rows (OCR's boxes reach into a field below its label, whose

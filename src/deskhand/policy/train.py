@@ -11,6 +11,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,7 @@ from deskhand.policy.features import (
     described,
     fits,
     lines_at,
+    list_rows,
     listed_numbers,
     named_line,
     named_number,
@@ -32,6 +34,7 @@ from deskhand.policy.features import (
     next_sort_move,
     number_key,
     number_place,
+    picked_names,
     policy_input,
     salient,
     shown_number,
@@ -317,6 +320,13 @@ class NetPolicy(Policy):
         self.stepped_from: int | None = None  # the number before the key the number rule pressed last
         self.page: int | None = None  # how far a page key moved the number, at most
         self.drop: PolicyAction | None = None  # where the sort rule lets go of the item it pressed on
+        self.picking: list[str] | None = None  # names the list rule has yet to select, if it runs
+        self.rows: list[TextBox] = []  # the list's rows on the first screen
+        self.focus = -1  # the list's row the keyboard is on, counted from its first
+        self.toggled = -1  # the last row the list rule selected or cleared
+        self.rows_read: dict[int, str] = {}  # the list's rows as read, by their place in it
+        self.goal: int | None = None  # the row the list rule goes back up to
+        self.bottom, self.read_at = "", -1  # the list's bottom row as read, and at which row the focus was
 
     def act(self, obs: Observation) -> PolicyAction:
         cfg, prev = self.net.config, self.prev
@@ -365,6 +375,16 @@ class NetPolicy(Policy):
             self.prev = self._step_number(target, value, prev)
         else:
             self.stepped_from = None
+        if self.step == 0:
+            self._start_picking(obs)
+        if self.picking is not None:
+            picked = self._pick_step(obs.screenshot) if self.picking else None
+            if picked is not None:
+                self.prev = picked
+            elif self.prev.kind is Kind.KEY:  # all picked: the net's next best that is no key (Submit)
+                self.prev = decode(
+                    out, obs.utterance, cfg, self.max_text, self.tried | _KEY_ACTIONS, waited, pointless
+                )
         order = sort_order(obs.utterance)
         if order is not None:
             self.prev = self._sort_step(obs, out, order)
@@ -386,6 +406,7 @@ class NetPolicy(Policy):
         """
         if (
             KINDS[int(out["kind"][0].argmax())] is not Kind.TYPE
+            or self.picking  # the list rule acts instead
             or prev is None
             or prev.kind is not Kind.CLICK
             or salient(obs.utterance) == ([], [])  # nothing named: what is typed is read off the screen
@@ -490,6 +511,82 @@ class NetPolicy(Policy):
         if before is not None and prev is not None and prev.key in ("<PageUp>", "<PageDown>"):
             self.page = max(self.page or 0, abs(value - before))
         return PolicyAction(Kind.KEY, key=number_key(target, value, self.page))
+
+    def _start_picking(self, obs: Observation) -> None:
+        """On the first screen: the names to select in a list of rows shown there (OCR), if any."""
+        names = picked_names(obs.utterance)
+        self.rows = list_rows(self._lines(obs.screenshot)) if names else []
+        self.picking = names if self.rows else None
+
+    def _pick_step(self, screen: np.ndarray) -> PolicyAction | None:
+        """The next key or click of selecting the named rows of a multi-select list, top to bottom:
+        a click on the first row (which selects it alone), then Ctrl+ArrowDown to each next row
+        (moving the focus, not the selection) and Ctrl+Space where a row must change: the first
+        row if not named, a named row below. Rows below the first screen's are read as they
+        scroll into view, the focused one at the bottom. A name no row read as exactly ("Elfrida"
+        read "Eltrida") is, once the list has ended, the row read most like it: Ctrl+ArrowUp goes
+        back to it. None when every name is selected, or none is like a row (the net goes on).
+        The net cannot count rows it cannot see.
+        """
+        assert self.picking  # act asks only while names are left
+        if self.focus < 0:
+            self.focus = 0
+            return PolicyAction(Kind.CLICK, x=self.rows[0].center[0], y=self.rows[0].center[1])
+        if self.goal is None:
+            name = self._focused_row(screen)
+            if name is not None:
+                self.rows_read[self.focus] = name
+                named = [
+                    wanted for wanted in self.picking if letters(wanted) == letters(name)
+                ]  # "Ketti" no "Kitti"
+                self.picking = [wanted for wanted in self.picking if wanted not in named]
+                if self.toggled < self.focus and (self.focus == 0) != bool(named):
+                    self.toggled = self.focus
+                    return PolicyAction(Kind.KEY, key="C-<Space>")
+                if not self.picking:
+                    return None
+                self.focus += 1
+                return PolicyAction(Kind.KEY, key="C-<ArrowDown>")
+            self.focus -= 1  # the last step down went nowhere
+            self.goal = self._likeliest_row()
+            if self.goal is None:
+                self.picking = None
+                return None
+        if self.focus > self.goal:
+            self.focus -= 1
+            return PolicyAction(Kind.KEY, key="C-<ArrowUp>")
+        self.picking.pop(0)
+        self.goal = self._likeliest_row() if self.picking else None
+        return PolicyAction(Kind.KEY, key="C-<Space>")
+
+    def _likeliest_row(self) -> int | None:
+        """The row read most like the first name left (at least 3 letters in 4 alike), if any."""
+        assert self.picking
+        wanted = letters(self.picking[0])
+        alike = {
+            row: SequenceMatcher(None, letters(name), wanted).ratio() for row, name in self.rows_read.items()
+        }
+        best = max(alike, key=lambda row: alike[row], default=None)
+        return best if best is not None and alike[best] >= 0.75 else None
+
+    def _focused_row(self, screen: np.ndarray) -> str | None:
+        """The text of the row the keyboard is on: a first-screen row while the list has not
+        scrolled, else its bottom row now (the list scrolls to keep the focus in view). None
+        when the bottom row is as it was a step down before: the list has ended."""
+        if self.focus < len(self.rows):
+            return self.rows[self.focus].text
+        if self.read_at == self.focus:  # a row just selected or cleared: read it already
+            return self.bottom
+        assert self.ocr is not None  # loaded when the rows were read
+        first, last = self.rows[0], self.rows[-1]  # only the bottom two rows' band is read: 4x quicker
+        top, bottom = max(last.y - last.height // 2, 0), last.y + 2 * last.height
+        right = max(row.x + row.width for row in self.rows) + 40
+        lines = self.ocr.read(screen[top:bottom, : min(right, screen.shape[1])], offset=(0, top))
+        rows = [line for line in lines if len(letters(line.text)) >= 2 and abs(line.x - first.x) <= 6]
+        if not rows or max(rows, key=lambda line: line.y).text == self.bottom:
+            return None
+        self.bottom, self.read_at = max(rows, key=lambda line: line.y).text, self.focus
+        return self.bottom
 
     def _sort_step(self, obs: Observation, out: dict[str, torch.Tensor], order: int) -> PolicyAction:
         """When the utterance asks for numbers in order and the net would press to drag or click a
