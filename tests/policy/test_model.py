@@ -570,3 +570,13 @@ def test_the_named_rows_of_a_scroll_list_are_selected_from_the_keyboard_even_bel
                 obs = next_look(env, action, result.obs)
             assert result.success, keys
             assert keys.count("C-<Space>") >= 2 and "C-<ArrowDown>" in keys
+
+
+def test_the_first_click_goes_to_the_row_of_the_sender_the_utterance_names():
+    """The net here would trash the first email (Sheilah's); the line reading "Adriane" (OCR) moves
+    the click to her row, the same icon (the real task)."""
+    with MiniwobEnv(MiniwobConfig("email-inbox")) as env:
+        obs = env.reset(1201539868)
+        assert obs.utterance == "Find the email by Adriane and click the trash icon to delete it."
+        policy = NetPolicy(_ClickHead([(123.0, 80.0)]), bf16=False)
+        assert env.step(policy.act(obs)).success

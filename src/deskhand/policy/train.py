@@ -320,6 +320,7 @@ class NetPolicy(Policy):
         self.stepped_from: int | None = None  # the number before the key the number rule pressed last
         self.page: int | None = None  # how far a page key moved the number, at most
         self.drop: PolicyAction | None = None  # where the sort rule lets go of the item it pressed on
+        self.clicked = False  # whether the sender rule has seen the episode's first click
         self.picking: list[str] | None = None  # names the list rule has yet to select, if it runs
         self.rows: list[TextBox] = []  # the list's rows on the first screen
         self.focus = -1  # the list's row the keyboard is on, counted from its first
@@ -360,6 +361,7 @@ class NetPolicy(Policy):
             self.prev = named if named is not None and named not in self.tried else self.prev
         if self.prev.kind is Kind.CLICK:
             self.prev = self._click_described(obs, self.prev)
+            self.prev = self._click_senders_row(obs, self.prev)
         target, value = named_number(obs.utterance), None
         if target is not None and (self.step == 0 or self.prev.kind is Kind.KEY or self._on_line(self.prev)):
             value = self._dial_value(
@@ -453,6 +455,17 @@ class NetPolicy(Policy):
             key=lambda c: (c[0] - click.x) ** 2 + (c[1] + UTTERANCE_ROWS - click.y) ** 2,
         )
         return PolicyAction(Kind.CLICK, x=x, y=y + UTTERANCE_ROWS)
+
+    def _click_senders_row(self, obs: Observation, click: PolicyAction) -> PolicyAction:
+        """The episode's first click, when the utterance names an email's sender and a line on the
+        screen reads that name, goes to that line's row, where the net would click across it (its
+        star, its trash or the row itself): the net finds the icons but not whose row it is."""
+        match = re.search(r"email by (\w+)", obs.utterance)
+        if match is None or self.clicked:
+            return click
+        self.clicked = True
+        rows = [line for line in self._lines(obs.screenshot) if letters(line.text) == letters(match.group(1))]
+        return click if not rows else PolicyAction(Kind.CLICK, x=click.x, y=rows[0].center[1])
 
     def _lines(self, screen: np.ndarray) -> list[TextBox]:
         """The lines of text below the instruction, read again only if one of those read before
