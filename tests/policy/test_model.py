@@ -5,12 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from tests.policy.nets import SMALL, ClickHead, policy_that_would
 
 from deskhand.policy.base import KEYS, KINDS, NET_KEYS, Kind, Observation, PolicyAction
 from deskhand.policy.demos import Demos
-from deskhand.policy.experts.dom import click
 from deskhand.policy.features import policy_input
-from deskhand.policy.miniwob import MiniwobConfig, MiniwobEnv, next_look
 from deskhand.policy.model import (
     ModelConfig,
     PixelPolicyNet,
@@ -34,8 +33,6 @@ from deskhand.policy.train import (
     trained_tasks,
     untyped_start,
 )
-
-SMALL = ModelConfig(channels=8, wide=16, text_dim=8, max_chars=32, word_buckets=64, max_words=8)
 
 
 def test_chars_are_padded_truncated_and_non_ascii_is_one_symbol():
@@ -256,7 +253,7 @@ def test_the_first_click_of_an_episode_is_not_made_in_blank_rows_but_later_ones_
     screen[110:200, 20:140] = 200  # the one thing drawn below the instruction: a panel
     obs = Observation(screen, "Press the button.")
     torch.manual_seed(0)
-    policy = _policy_that_would(Kind.CLICK)
+    policy = policy_that_would(Kind.CLICK)
     twin = NetPolicy(PixelPolicyNet(SMALL), bf16=False)
     twin.net.load_state_dict(policy.net.state_dict())
     first = policy.act(obs)
@@ -284,15 +281,8 @@ def test_a_wait_the_screen_has_settled_from_is_not_waited_again_on_the_spot():
     assert decode(out, "", cfg, waited_at=elsewhere) == waits  # a wait in a new place is a new wait
 
 
-def _policy_that_would(kind: Kind) -> NetPolicy:
-    # float32 on every CPU: a random net's cells are near-tied, and bfloat16 would order them otherwise
-    policy = NetPolicy(PixelPolicyNet(SMALL), bf16=False)
-    policy.net.kind.bias.data[KINDS.index(kind)] = 100.0
-    return policy
-
-
 def test_the_policy_never_repeats_an_action_on_a_screen_it_left_unchanged():
-    policy = _policy_that_would(Kind.CLICK)
+    policy = policy_that_would(Kind.CLICK)
     still = Observation(np.full((210, 160, 3), 255, np.uint8), 'Click "OK".')
     tried = [policy.act(still) for _ in range(5)]
     assert len(set(tried)) == 5
@@ -301,7 +291,7 @@ def test_the_policy_never_repeats_an_action_on_a_screen_it_left_unchanged():
 
 
 def test_the_policy_waits_on_the_spot_a_few_times_for_a_still_screen_to_change():
-    policy = _policy_that_would(Kind.MOVE)
+    policy = policy_that_would(Kind.MOVE)
     policy.net.heat[2].weight.data.zero_()  # the same hottest cell whatever the input
     still = Observation(np.full((210, 160, 3), 255, np.uint8), 'Enter "Bu".')
     moves = [policy.act(still) for _ in range(4)]
@@ -431,24 +421,6 @@ def test_labels_are_read_again_only_when_they_change_so_a_typed_value_is_never_t
     assert policy._named_start(Observation(form("Director"), said), out, field) == said.index("Padilla")
 
 
-class _ClickHead(PixelPolicyNet):
-    """A net that would click, its heat set by the test: the first of `cells` hottest, the others
-    nearly as hot (one cell alone: the head is sure).
-    """
-
-    def __init__(self, cells: list[tuple[float, float]]) -> None:
-        super().__init__(SMALL)
-        self.cells = cells
-        self.kind.bias.data[KINDS.index(Kind.CLICK)] = 100.0
-
-    def forward(self, *args: object, **kwargs: object) -> dict[str, torch.Tensor]:
-        out = super().forward(*args, **kwargs)  # type: ignore[arg-type]
-        heat = torch.full_like(out["heat"], -20.0)
-        for i, (x, y) in enumerate(self.cells):
-            heat[0, grid_cell(x, y, SMALL)] = 5.0 if i == 0 else 4.9
-        return {**out, "heat": heat}
-
-
 def _autocomplete_menu(items: list[str]) -> np.ndarray:
     """A field holding "Bu" with its menu below it, one item every 22 pixels from y = 90."""
     from PIL import Image, ImageDraw, ImageFont
@@ -470,10 +442,10 @@ def test_a_torn_click_on_a_line_goes_to_the_one_line_holding_more_of_the_quoted_
     said = 'Enter an item that starts with "Bu" and ends with "undi".'
     screen = _autocomplete_menu(["Bulgaria", "Burkina Faso", "Burundi"])
     bulgaria, burundi = (60.0, 98.0), (60.0, 142.0)
-    torn = NetPolicy(_ClickHead([bulgaria, (60.0, 120.0), burundi]), bf16=False)
+    torn = NetPolicy(ClickHead([bulgaria, (60.0, 120.0), burundi]), bf16=False)
     click = torn.act(Observation(screen, said))
     assert click.kind is Kind.CLICK and 134 <= click.y <= 150, click  # on Burundi's row
-    sure = NetPolicy(_ClickHead([bulgaria]), bf16=False)
+    sure = NetPolicy(ClickHead([bulgaria]), bf16=False)
     assert sure.act(Observation(screen, said)).y == pytest.approx(bulgaria[1], abs=SMALL.stride)
     torn.reset()
     unnamed = torn.act(Observation(screen, "Pick any item from the menu."))  # quotes nothing: no reading
@@ -489,94 +461,3 @@ def test_a_click_head_split_over_one_buttons_cells_is_sure_and_one_split_over_fa
     heat[grid_cell(60, 140, cfg)] = heat[grid_cell(60, 170, cfg)] = 5.0  # two menu items far below
     assert near_mass(heat, field, cfg) == pytest.approx(0.5)
     assert near_mass(heat, PolicyAction(Kind.CLICK, x=60, y=140), cfg) == pytest.approx(0.25)
-
-
-def test_a_click_on_submit_before_the_shown_number_is_the_named_one_steps_it_there_with_keys_first():
-    """The net cannot compare numbers: OCR reads the slider's value, and keys step it (the real task).
-
-    The net here clicks Submit at once; the slider must first go from 95 to 47 (upright) and from
-    -29 to -4 (lying), a page at a time, then single steps. The DOM only sets the test up.
-    """
-    with MiniwobEnv(MiniwobConfig("use-slider")) as env:
-        for seed, shown in ((4, "95"), (6, "-29")):
-            obs = env.reset(seed)
-            dom = env.expert_dom()
-            assert next(el for el in dom if el["id"] == "val")["text"] == shown
-            submit = click(next(el for el in dom if el["id"] == "subbtn"))
-            policy = NetPolicy(_ClickHead([(submit.x, submit.y)]), bf16=False)
-            keys = []
-            for _ in range(30):
-                action = policy.act(obs)
-                result = env.step(action)
-                if result.done:
-                    break
-                keys.append(action.key)
-                obs = next_look(env, action, result.obs)
-            assert result.success, keys
-            assert {"<PageUp>", "<PageDown>"} & set(keys) and action.kind is Kind.CLICK
-
-
-def test_drags_the_net_would_make_sort_the_listed_numbers_as_the_utterance_asks():
-    """The net drags but cannot compare numbers: OCR reads the list, and the drags sort it (the real
-    task; the DOM only checks the order). Sorted, the net's drag gives way to another kind."""
-    with MiniwobEnv(MiniwobConfig("drag-sort-numbers")) as env:
-        obs = env.reset(1201539860)  # 97, -50, 82, -50
-        policy = _policy_that_would(Kind.MOUSEDOWN)
-        actions = []
-        for _ in range(10):
-            action = policy.act(obs)
-            if action.kind not in (Kind.MOUSEDOWN, Kind.MOUSEUP):
-                break
-            actions.append(action.kind)
-            obs = next_look(env, action, env.step(action).obs)
-        listed = [
-            int(el["text"])
-            for el in env.expert_dom()
-            if el["tag"] == "div" and el["text"].lstrip("-").isdigit()
-        ]
-        assert listed == [-50, -50, 82, 97]
-        assert actions == [Kind.MOUSEDOWN, Kind.MOUSEUP] * 3
-
-
-def test_a_click_goes_to_an_item_fitting_the_utterances_description():
-    """The net here clicks one fixed place; the described item is found by colour, size and glyph
-    (pixels only) on the real task: a large digit, a 9, a small letter, a small green shape, a circle."""
-    with MiniwobEnv(MiniwobConfig("click-shape")) as env:
-        won = []
-        for seed in (1, 2, 3, 4, 7):
-            obs = env.reset(seed)
-            policy = NetPolicy(_ClickHead([(80.0, 130.0)]), bf16=False)
-            won.append(env.step(policy.act(obs)).success)
-        assert won == [True] * 5
-
-
-def test_the_named_rows_of_a_scroll_list_are_selected_from_the_keyboard_even_below_its_fold():
-    """The net here would click Submit at once; the list's rows are read (OCR), the rows out of
-    sight as they scroll in, and Ctrl+ArrowDown and Ctrl+Space select the named ones (the real
-    task: "United Kingdom, Niue", the 8th and 9th of 10 rows; "Dona, Elfrida", Elfrida read as
-    "Eltrida" on the way down and taken on the way back up)."""
-    with MiniwobEnv(MiniwobConfig("click-scroll-list")) as env:
-        for seed in (1201539868, 1201539872):
-            obs = env.reset(seed)
-            submit = click(next(el for el in env.expert_dom() if el["tag"] == "button"))
-            policy = NetPolicy(_ClickHead([(submit.x, submit.y)]), bf16=False)
-            keys = []
-            for _ in range(30):
-                action = policy.act(obs)
-                result = env.step(action)
-                if result.done:
-                    break
-                keys.append(action.key)
-                obs = next_look(env, action, result.obs)
-            assert result.success, keys
-            assert keys.count("C-<Space>") >= 2 and "C-<ArrowDown>" in keys
-
-
-def test_the_first_click_goes_to_the_row_of_the_sender_the_utterance_names():
-    """The net here would trash the first email (Sheilah's); the line reading "Adriane" (OCR) moves
-    the click to her row, the same icon (the real task)."""
-    with MiniwobEnv(MiniwobConfig("email-inbox")) as env:
-        obs = env.reset(1201539868)
-        assert obs.utterance == "Find the email by Adriane and click the trash icon to delete it."
-        policy = NetPolicy(_ClickHead([(123.0, 80.0)]), bf16=False)
-        assert env.step(policy.act(obs)).success

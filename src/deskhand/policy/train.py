@@ -7,13 +7,11 @@ import functools
 import itertools
 import math
 import pickle
-import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import torch
@@ -23,24 +21,11 @@ from deskhand.policy.base import KINDS, NET_KEYS, POINTER_KINDS, Kind, Observati
 from deskhand.policy.demos import Demos
 from deskhand.policy.features import (
     UTTERANCE_ROWS,
-    described,
-    fits,
-    lines_at,
-    list_rows,
-    listed_numbers,
     named_line,
-    named_number,
     named_start,
-    next_sort_move,
-    number_key,
-    number_place,
-    picked_names,
     policy_input,
     salient,
-    shown_number,
     shown_text,
-    sort_order,
-    still_shown,
 )
 from deskhand.policy.model import (
     ModelConfig,
@@ -52,20 +37,23 @@ from deskhand.policy.model import (
     grid_cell,
     grid_shape,
 )
+from deskhand.policy.rules import (
+    DescribedItem,
+    ListPicker,
+    NamedNumber,
+    NumberSort,
+    Reader,
+    Rule,
+    SendersRow,
+    Step,
+)
 from deskhand.vision.background import in_blank_band
-from deskhand.vision.glyphs import items
-from deskhand.vision.ocr import letters
 from deskhand.vision.textmap import TextMapMemo
-
-if TYPE_CHECKING:
-    from deskhand.vision.ocr import Ocr, TextBox
 
 _POINTER = torch.tensor([k in POINTER_KINDS for k in KINDS])
 _TYPE, _KEY = KINDS.index(Kind.TYPE), KINDS.index(Kind.KEY)
 _TORN, _LIKELY = 5, 0.05  # the copy head is torn when more than one of its best starts is this likely
 _SURE = 0.5  # the click head is torn when less likely than this to click near where it would
-_KEY_ACTIONS = frozenset(PolicyAction(Kind.KEY, key=key) for key in NET_KEYS)
-_DRAG = frozenset({Kind.MOUSEDOWN, Kind.MOUSEUP})
 
 
 @dataclass(frozen=True)
@@ -284,11 +272,11 @@ class NetPolicy(Policy):
     both fields"). A wait is not waited again on the spot once the screen has moved and settled:
     the policy acts there instead. When the utterance names nothing to type, what is typed is
     read off the screen; when the copy head is torn between phrases, the label of the field just
-    clicked, read off the screen, picks one; when the click head is torn and would click a
-    line of text, a line holding more of the utterance's quoted phrases is clicked instead; and
-    when the utterance names a number and the first screen shows one, keys step the shown number
-    to the named one before the net may press a key or click a button; drags sort a listed column
-    of numbers as asked; and a click goes to an item fitting the utterance's description of one.
+    clicked, read off the screen, picks one; and when the click head is torn and would click a
+    line of text, a line holding more of the utterance's quoted phrases is clicked instead.
+    Last, the rules of `policy.rules` keep or replace the action, in turn: a click goes to the
+    item the utterance describes or to the named sender's row, keys step a shown number to the
+    named one, a list's named rows are picked from the keyboard, and drags sort listed numbers.
 
     `bf16` runs the net's pass in bfloat16, as it was trained, where the CPU has it in hardware
     (None: if it does); elsewhere bfloat16 is emulated and slower than float32.
@@ -302,7 +290,15 @@ class NetPolicy(Policy):
         self.net, self.max_text, self.patience = net.eval(), max_text, patience
         self.bf16 = hardware_bf16() if bf16 is None else bf16
         self.net.to(memory_format=torch.channels_last)  # type: ignore[call-overload]  # documented, not in the stubs
-        self.ocr: Ocr | None = None
+        self.reader = Reader()
+        self.picker = ListPicker(self.reader)
+        self.rules: tuple[Rule, ...] = (
+            DescribedItem(),
+            SendersRow(self.reader),
+            NamedNumber(self.reader),
+            self.picker,
+            NumberSort(self.reader),
+        )
         self.reset()
 
     def reset(self) -> None:
@@ -314,20 +310,9 @@ class NetPolicy(Policy):
         self.typed: set[int] = set()  # where in the utterance each phrase typed so far starts
         self.reading: tuple[str, torch.Tensor, torch.Tensor, Reading] | None = None
         self.seen = TextMapMemo()  # the text maps of the screen before: a step matches only what changed
-        self.read_before: tuple[np.ndarray, list[TextBox]] | None = None  # a screen and its lines read
-        self.dial: tuple[int, int, int, int] | None = None  # where the number the utterance names is shown
-        self.dial_lines: list[TextBox] = []  # the other lines of that screen
-        self.stepped_from: int | None = None  # the number before the key the number rule pressed last
-        self.page: int | None = None  # how far a page key moved the number, at most
-        self.drop: PolicyAction | None = None  # where the sort rule lets go of the item it pressed on
-        self.clicked = False  # whether the sender rule has seen the episode's first click
-        self.picking: list[str] | None = None  # names the list rule has yet to select, if it runs
-        self.rows: list[TextBox] = []  # the list's rows on the first screen
-        self.focus = -1  # the list's row the keyboard is on, counted from its first
-        self.toggled = -1  # the last row the list rule selected or cleared
-        self.rows_read: dict[int, str] = {}  # the list's rows as read, by their place in it
-        self.goal: int | None = None  # the row the list rule goes back up to
-        self.bottom, self.read_at = "", -1  # the list's bottom row as read, and at which row the focus was
+        self.reader.reset()
+        for rule in self.rules:
+            rule.reset()
 
     def act(self, obs: Observation) -> PolicyAction:
         cfg, prev = self.net.config, self.prev
@@ -359,37 +344,12 @@ class NetPolicy(Policy):
         if self.prev.kind is Kind.CLICK and near_mass(out["heat"][0], self.prev, cfg) < _SURE:
             named = self._click_named_line(obs, self.prev)
             self.prev = named if named is not None and named not in self.tried else self.prev
-        if self.prev.kind is Kind.CLICK:
-            self.prev = self._click_described(obs, self.prev)
-            self.prev = self._click_senders_row(obs, self.prev)
-        target, value = named_number(obs.utterance), None
-        if target is not None and (self.step == 0 or self.prev.kind is Kind.KEY or self._on_line(self.prev)):
-            value = self._dial_value(
-                obs.screenshot, prev, target
-            )  # read only when a key or a button may be wrong
-        if target is None or value is None:
-            self.stepped_from = None
-        elif value == target and self.prev.kind is Kind.KEY:
-            avoid = self.tried | _KEY_ACTIONS  # there already: the net's next best that is no key
-            self.prev = decode(out, obs.utterance, cfg, self.max_text, avoid, waited, pointless)
-            self.stepped_from = None
-        elif value != target and (self.prev.kind is Kind.KEY or self._on_line(self.prev)):
-            self.prev = self._step_number(target, value, prev)
-        else:
-            self.stepped_from = None
-        if self.step == 0:
-            self._start_picking(obs)
-        if self.picking is not None:
-            picked = self._pick_step(obs.screenshot) if self.picking else None
-            if picked is not None:
-                self.prev = picked
-            elif self.prev.kind is Kind.KEY:  # all picked: the net's next best that is no key (Submit)
-                self.prev = decode(
-                    out, obs.utterance, cfg, self.max_text, self.tried | _KEY_ACTIONS, waited, pointless
-                )
-        order = sort_order(obs.utterance)
-        if order is not None:
-            self.prev = self._sort_step(obs, out, order)
+
+        def instead(kinds: frozenset[Kind]) -> PolicyAction:
+            return decode(out, obs.utterance, cfg, self.max_text, self.tried, waited, pointless, kinds)
+
+        for rule in self.rules:
+            self.prev = rule(Step(obs, self.prev, prev, self.step, instead))
         self.waits += self.prev.kind is Kind.MOVE
         if self.prev.kind is not Kind.MOVE or self.waits >= self.patience:
             self.tried.add(self.prev)
@@ -408,7 +368,7 @@ class NetPolicy(Policy):
         """
         if (
             KINDS[int(out["kind"][0].argmax())] is not Kind.TYPE
-            or self.picking  # the list rule acts instead
+            or self.picker.active  # the list rule acts instead
             or prev is None
             or prev.kind is not Kind.CLICK
             or salient(obs.utterance) == ([], [])  # nothing named: what is typed is read off the screen
@@ -424,7 +384,7 @@ class NetPolicy(Policy):
         ]
         if len(likely) < 2:
             return None
-        return named_start(self._lines(obs.screenshot), prev.x, prev.y, utterance, likely)
+        return named_start(self.reader.lines(obs.screenshot), prev.x, prev.y, utterance, likely)
 
     def _click_named_line(self, obs: Observation, click: PolicyAction) -> PolicyAction | None:
         """The click head is torn and its click is on a line of text: the one line that holds more
@@ -433,211 +393,15 @@ class NetPolicy(Policy):
         """
         if not salient(obs.utterance)[0]:
             return None
-        line = named_line(self._lines(obs.screenshot), click.x, click.y, obs.utterance)
+        line = named_line(self.reader.lines(obs.screenshot), click.x, click.y, obs.utterance)
         return None if line is None else PolicyAction(Kind.CLICK, x=line.center[0], y=line.center[1])
-
-    def _click_described(self, obs: Observation, click: PolicyAction) -> PolicyAction:
-        """When the utterance describes an item by size, colour and kind ("a large red circle",
-        "a small digit", "a Q"), the click goes to the middle of the nearest item on the screen
-        that fits (`vision.glyphs`: colour, size and the best-matching glyph or shape, pixels
-        only); it stays where it is when none fits. The net mistakes circles for squares, and
-        letters for digits.
-        """
-        wanted = described(obs.utterance)
-        if wanted is None:
-            return click
-        below = obs.screenshot[UTTERANCE_ROWS:]
-        fitting = [item for item in items(below) if fits(item, wanted)]
-        if not fitting:
-            return click
-        x, y = min(
-            (item.center for item in fitting),
-            key=lambda c: (c[0] - click.x) ** 2 + (c[1] + UTTERANCE_ROWS - click.y) ** 2,
-        )
-        return PolicyAction(Kind.CLICK, x=x, y=y + UTTERANCE_ROWS)
-
-    def _click_senders_row(self, obs: Observation, click: PolicyAction) -> PolicyAction:
-        """The episode's first click, when the utterance names an email's sender and a line on the
-        screen reads that name, goes to that line's row, where the net would click across it (its
-        star, its trash or the row itself): the net finds the icons but not whose row it is."""
-        match = re.search(r"email by (\w+)", obs.utterance)
-        if match is None or self.clicked:
-            return click
-        self.clicked = True
-        rows = [line for line in self._lines(obs.screenshot) if letters(line.text) == letters(match.group(1))]
-        return click if not rows else PolicyAction(Kind.CLICK, x=click.x, y=rows[0].center[1])
-
-    def _lines(self, screen: np.ndarray) -> list[TextBox]:
-        """The lines of text below the instruction, read again only if one of those read before
-        has changed, or none was: a form's labels stay put while its fields fill (about 0.1 s a
-        read saved, and the value typed into a field is not taken for its label when it is
-        clicked again).
-        """
-        before = self.read_before
-        if before is not None and before[1] and still_shown(before[0], screen, before[1]):
-            return before[1]
-        if self.ocr is None:  # rapidocr's packaged models, loaded on the first step that reads
-            from deskhand.vision.ocr import Ocr
-
-            self.ocr = Ocr()
-        lines = self.ocr.read(screen[UTTERANCE_ROWS:], offset=(0, UTTERANCE_ROWS))
-        self.read_before = screen.copy(), lines
-        return lines
-
-    def _dial_value(self, screen: np.ndarray, prev: PolicyAction | None, target: int) -> int | None:
-        """The number on the screen the utterance's number is for (a slider's value), read by OCR:
-        on the first screen among all the lines below the instruction, then in its own place only
-        (a few ms, not 70). None if the first screen showed no one number. A Tab moves the focus,
-        not the number, so after one the number read before stands when none is read (a field
-        Tab lands in shows its text selected, white on blue). A minus sign may be hidden: a
-        focused spinner's ring covers it, so with a negative number named, a positive one read is
-        taken as negative (a slider with the named number in range has no positive value but 0).
-        """
-        if self.step == 0:
-            lines = self._lines(screen)
-            shown = shown_number(lines)
-            # the lines of words: a spinner's arrows are read as a line too ("日")
-            self.dial_lines = [line for line in lines if line is not shown and len(letters(line.text)) >= 2]
-            self.dial = None if shown is None else number_place(screen, shown)
-            return None if shown is None else int(shown.text)
-        if self.dial is None:
-            return None
-        assert self.ocr is not None  # loaded by `_lines`, which found the dial
-        left, top, right, bottom = self.dial
-        text, score = self.ocr.read_line(np.ascontiguousarray(screen[top:bottom, left:right]))
-        if not re.fullmatch(r"-?\d+", text) or score < self.ocr.config.min_score:
-            return self.stepped_from if prev is not None and prev.key == "<Tab>" else None
-        return -int(text) if target < 0 < int(text) else int(text)
-
-    def _on_line(self, action: PolicyAction) -> bool:
-        """Whether a click is on a line of text of the first screen other than the number: a button."""
-        return action.kind is Kind.CLICK and bool(lines_at(self.dial_lines, action.x, action.y))
-
-    def _step_number(self, target: int, value: int, prev: PolicyAction | None) -> PolicyAction:
-        """A key toward the named number, in place of the net's key or its click on a button (the
-        net cannot compare numbers: it presses arrows a guessed number of times, or none). When
-        the number rule's last key moved nothing, nothing had the focus: Tab gives it.
-        """
-        before, self.stepped_from = self.stepped_from, value
-        if before == value and (prev is None or prev.key != "<Tab>"):
-            return PolicyAction(Kind.KEY, key="<Tab>")
-        if before is not None and prev is not None and prev.key in ("<PageUp>", "<PageDown>"):
-            self.page = max(self.page or 0, abs(value - before))
-        return PolicyAction(Kind.KEY, key=number_key(target, value, self.page))
-
-    def _start_picking(self, obs: Observation) -> None:
-        """On the first screen: the names to select in a list of rows shown there (OCR), if any."""
-        names = picked_names(obs.utterance)
-        self.rows = list_rows(self._lines(obs.screenshot)) if names else []
-        self.picking = names if self.rows else None
-
-    def _pick_step(self, screen: np.ndarray) -> PolicyAction | None:
-        """The next key or click of selecting the named rows of a multi-select list, top to bottom:
-        a click on the first row (which selects it alone), then Ctrl+ArrowDown to each next row
-        (moving the focus, not the selection) and Ctrl+Space where a row must change: the first
-        row if not named, a named row below. Rows below the first screen's are read as they
-        scroll into view, the focused one at the bottom. A name no row read as exactly ("Elfrida"
-        read "Eltrida") is, once the list has ended, the row read most like it: Ctrl+ArrowUp goes
-        back to it. None when every name is selected, or none is like a row (the net goes on).
-        The net cannot count rows it cannot see.
-        """
-        assert self.picking  # act asks only while names are left
-        if self.focus < 0:
-            self.focus = 0
-            return PolicyAction(Kind.CLICK, x=self.rows[0].center[0], y=self.rows[0].center[1])
-        if self.goal is None:
-            name = self._focused_row(screen)
-            if name is not None:
-                self.rows_read[self.focus] = name
-                named = [
-                    wanted for wanted in self.picking if letters(wanted) == letters(name)
-                ]  # "Ketti" no "Kitti"
-                self.picking = [wanted for wanted in self.picking if wanted not in named]
-                if self.toggled < self.focus and (self.focus == 0) != bool(named):
-                    self.toggled = self.focus
-                    return PolicyAction(Kind.KEY, key="C-<Space>")
-                if not self.picking:
-                    return None
-                self.focus += 1
-                return PolicyAction(Kind.KEY, key="C-<ArrowDown>")
-            self.focus -= 1  # the last step down went nowhere
-            self.goal = self._likeliest_row()
-            if self.goal is None:
-                self.picking = None
-                return None
-        if self.focus > self.goal:
-            self.focus -= 1
-            return PolicyAction(Kind.KEY, key="C-<ArrowUp>")
-        self.picking.pop(0)
-        self.goal = self._likeliest_row() if self.picking else None
-        return PolicyAction(Kind.KEY, key="C-<Space>")
-
-    def _likeliest_row(self) -> int | None:
-        """The row read most like the first name left (at least 3 letters in 4 alike), if any."""
-        assert self.picking
-        wanted = letters(self.picking[0])
-        alike = {
-            row: SequenceMatcher(None, letters(name), wanted).ratio() for row, name in self.rows_read.items()
-        }
-        best = max(alike, key=lambda row: alike[row], default=None)
-        return best if best is not None and alike[best] >= 0.75 else None
-
-    def _focused_row(self, screen: np.ndarray) -> str | None:
-        """The text of the row the keyboard is on: a first-screen row while the list has not
-        scrolled, else its bottom row now (the list scrolls to keep the focus in view). None
-        when the bottom row is as it was a step down before: the list has ended."""
-        if self.focus < len(self.rows):
-            return self.rows[self.focus].text
-        if self.read_at == self.focus:  # a row just selected or cleared: read it already
-            return self.bottom
-        assert self.ocr is not None  # loaded when the rows were read
-        first, last = self.rows[0], self.rows[-1]  # only the bottom two rows' band is read: 4x quicker
-        top, bottom = max(last.y - last.height // 2, 0), last.y + 2 * last.height
-        right = max(row.x + row.width for row in self.rows) + 40
-        lines = self.ocr.read(screen[top:bottom, : min(right, screen.shape[1])], offset=(0, top))
-        rows = [line for line in lines if len(letters(line.text)) >= 2 and abs(line.x - first.x) <= 6]
-        if not rows or max(rows, key=lambda line: line.y).text == self.bottom:
-            return None
-        self.bottom, self.read_at = max(rows, key=lambda line: line.y).text, self.focus
-        return self.bottom
-
-    def _sort_step(self, obs: Observation, out: dict[str, torch.Tensor], order: int) -> PolicyAction:
-        """When the utterance asks for numbers in order and the net would press to drag or click a
-        line (Submit), the numbers listed on the screen (OCR) pick the drag: the item to move and
-        the one it goes to, let go of over its near half, where the list makes room (the net
-        drags, but cannot compare numbers). Listed in order already, the net's drag gives way
-        to its best action of another kind.
-        """
-        if self.drop is not None:
-            drop, self.drop = self.drop, None
-            return drop
-        action = self.prev
-        assert action is not None  # act decided it before this
-        if action.kind not in (Kind.MOUSEDOWN, Kind.CLICK):
-            return action
-        lines = self._lines(obs.screenshot)
-        items = listed_numbers(lines)
-        if not items or (action.kind is Kind.CLICK and not lines_at(lines, action.x, action.y)):
-            return action
-        move = next_sort_move([order * number for _, number in items])
-        if move is None:
-            if action.kind is Kind.CLICK:
-                return action
-            return next(
-                a for a in _ranked(out, obs.utterance, self.net.config, self.max_text) if a.kind not in _DRAG
-            )
-        source, dest = (items[i][0] for i in move)
-        # over the half of the item it goes to that it comes from: where the list swaps them
-        half = dest.center[1] + (dest.height / 4 if dest.y > source.y else -dest.height / 4)
-        self.drop = PolicyAction(Kind.MOUSEUP, x=dest.center[0], y=half)
-        return PolicyAction(Kind.MOUSEDOWN, x=source.center[0], y=source.center[1])
 
     def _type_what_is_shown(self, obs: Observation) -> PolicyAction | None:
         """The utterance names nothing to type, so the text is on the screen: read it (OCR, below
         the instruction). The copy head cannot point there, having learned to copy from the
         utterance alone; rapidocr's models load on the first such step only.
         """
-        text = shown_text(self._lines(obs.screenshot), obs.utterance)
+        text = shown_text(self.reader.lines(obs.screenshot), obs.utterance)
         return None if text is None else PolicyAction(Kind.TYPE, text=text)
 
     def _read(self, utterance: str) -> tuple[torch.Tensor, torch.Tensor, Reading]:
@@ -705,8 +469,10 @@ def decode(
     avoid: set[PolicyAction] | frozenset[PolicyAction] = frozenset(),
     waited_at: PolicyAction | None = None,
     pointless: Callable[[PolicyAction], bool] | None = None,
+    shun: frozenset[Kind] = frozenset(),
 ) -> PolicyAction:
-    """The first row of the heads' logits as the best action not in `avoid` (the best, if all are).
+    """The first row of the heads' logits as the best action not in `avoid` (the best, if all are)
+    and of no kind in `shun` (a rule's: the list is picked, no more keys).
 
     A pointer action within two heat-map cells of an avoided one of its kind counts as that one:
     the cell next door is most likely the same button. `waited_at` is a pointer move after which
@@ -716,7 +482,7 @@ def decode(
     blank page) is passed over for the next best of its kind, if any: not for another kind.
     """
     near = 2 * cfg.stride
-    ranked = _ranked(out, utterance, cfg, max_text)
+    ranked: Iterator[PolicyAction] = (a for a in _ranked(out, utterance, cfg, max_text) if a.kind not in shun)
     if waited_at is not None:
         first = next(ranked)
         again = first.kind is Kind.MOVE and _same_place(first, waited_at, near)

@@ -1,0 +1,386 @@
+"""Rules the policy follows where the net cannot: compare numbers, count rows it cannot see, read
+a word it has no map for, or tell a circle from a square at 10 px.
+
+Each rule looks at the screen, by OCR (`Reader`) or `vision.glyphs`, pixels only, and keeps or
+replaces the action chosen so far. Each keeps its state for one episode; `reset` starts the next.
+Every rule keys on how the utterance asks for something ("Select 47 with the slider", "in
+increasing order", "Click on a large red circle"), never on the task's id, which the policy
+never sees.
+"""
+
+from __future__ import annotations
+
+import abc
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from deskhand.policy.base import Kind, Observation, PolicyAction
+from deskhand.policy.features import (
+    UTTERANCE_ROWS,
+    described,
+    fits,
+    lines_at,
+    list_rows,
+    listed_numbers,
+    named_number,
+    next_sort_move,
+    number_key,
+    number_place,
+    picked_names,
+    shown_number,
+    sort_order,
+    still_shown,
+)
+from deskhand.vision.glyphs import items
+from deskhand.vision.ocr import TextBox, letters
+
+if TYPE_CHECKING:
+    from deskhand.vision.ocr import Ocr
+
+DRAG = frozenset({Kind.MOUSEDOWN, Kind.MOUSEUP})
+KEY = frozenset({Kind.KEY})
+
+
+class Reader:
+    """The task area's text by OCR; rapidocr's packaged models load on the first read."""
+
+    def __init__(self) -> None:
+        self.ocr: Ocr | None = None
+        self.reset()
+
+    def reset(self) -> None:
+        self.before: tuple[np.ndarray, list[TextBox]] | None = None  # a screen and its lines read
+
+    def lines(self, screen: np.ndarray) -> list[TextBox]:
+        """The lines of text below the instruction, read again only if one of those read before
+        has changed, or none was: a form's labels stay put while its fields fill (about 0.1 s a
+        read saved, and the value typed into a field is not taken for its label when it is
+        clicked again).
+        """
+        before = self.before
+        if before is not None and before[1] and still_shown(before[0], screen, before[1]):
+            return before[1]
+        lines = self.read(screen[UTTERANCE_ROWS:], offset=(0, UTTERANCE_ROWS))
+        self.before = screen.copy(), lines
+        return lines
+
+    def read(self, image: np.ndarray, offset: tuple[int, int] = (0, 0)) -> list[TextBox]:
+        """The lines of text in an image, found and read."""
+        return self._ocr().read(image, offset=offset)
+
+    def line(self, image: np.ndarray) -> int | None:
+        """The whole number an image holding one line shows, read without finding it first (a
+        few ms, not 70); None if it shows none, or the recognizer is unsure."""
+        ocr = self._ocr()
+        text, score = ocr.read_line(np.ascontiguousarray(image))
+        return int(text) if re.fullmatch(r"-?\d+", text) and score >= ocr.config.min_score else None
+
+    def _ocr(self) -> Ocr:
+        if self.ocr is None:
+            from deskhand.vision.ocr import Ocr
+
+            self.ocr = Ocr()
+        return self.ocr
+
+
+@dataclass(frozen=True)
+class Step:
+    """What a rule is given: the observation, the action chosen so far (by the net or an earlier
+    rule), the one before it, the step's index in the episode, and the net's best action of
+    none of the given kinds."""
+
+    obs: Observation
+    action: PolicyAction
+    prev: PolicyAction | None
+    index: int
+    instead: Callable[[frozenset[Kind]], PolicyAction]
+
+
+class Rule(abc.ABC):
+    """Keeps or replaces the action chosen so far."""
+
+    def reset(self) -> None:  # noqa: B027 - a rule with no state has nothing to forget
+        """Forget the episode before."""
+
+    @abc.abstractmethod
+    def __call__(self, step: Step) -> PolicyAction:
+        """The action to take instead, or the one chosen."""
+
+
+class DescribedItem(Rule):
+    """When the utterance describes an item by size, colour and kind ("a large red circle", "a
+    small digit", "a Q"), a click goes to the middle of the nearest item on the screen that fits
+    (`vision.glyphs`: colour, size and the best-matching glyph or shape); it stays where it is
+    when none fits. The net mistakes circles for squares, and letters for digits.
+    """
+
+    def __call__(self, step: Step) -> PolicyAction:
+        wanted = described(step.obs.utterance)
+        click = step.action
+        if wanted is None or click.kind is not Kind.CLICK:
+            return click
+        fitting = [item for item in items(step.obs.screenshot[UTTERANCE_ROWS:]) if fits(item, wanted)]
+        if not fitting:
+            return click
+        x, y = min(
+            (item.center for item in fitting),
+            key=lambda c: (c[0] - click.x) ** 2 + (c[1] + UTTERANCE_ROWS - click.y) ** 2,
+        )
+        return PolicyAction(Kind.CLICK, x=x, y=y + UTTERANCE_ROWS)
+
+
+class SendersRow(Rule):
+    """The episode's first click, when the utterance names an email's sender and a line on the
+    screen reads that name, goes to that line's row, where the net would click across it (its
+    star, its trash or the row itself): the net finds the icons but not whose row it is.
+    """
+
+    def __init__(self, reader: Reader) -> None:
+        self.reader = reader
+        self.reset()
+
+    def reset(self) -> None:
+        self.clicked = False
+
+    def __call__(self, step: Step) -> PolicyAction:
+        match = re.search(r"email by (\w+)", step.obs.utterance)
+        click = step.action
+        if match is None or self.clicked or click.kind is not Kind.CLICK:
+            return click
+        self.clicked = True
+        name = letters(match.group(1))
+        rows = [line for line in self.reader.lines(step.obs.screenshot) if letters(line.text) == name]
+        return click if not rows else PolicyAction(Kind.CLICK, x=click.x, y=rows[0].center[1])
+
+
+class NamedNumber(Rule):
+    """When the utterance names a number and the first screen shows one (a slider's value), keys
+    step the shown number to the named one before the net may press a key or click a button:
+    the net cannot compare numbers, and presses arrows a guessed number of times, or none. A
+    page at a time while that brings it closer, then single steps; when a key moved nothing,
+    nothing had the focus, and Tab gives it. There, a key of the net's gives way to its best
+    action of another kind (Submit).
+    """
+
+    def __init__(self, reader: Reader) -> None:
+        self.reader = reader
+        self.reset()
+
+    def reset(self) -> None:
+        self.place: tuple[int, int, int, int] | None = None  # where the number is shown
+        self.buttons: list[TextBox] = []  # the first screen's other lines of words
+        self.stepped_from: int | None = None  # the number before the key this rule pressed last
+        self.page: int | None = None  # how far a page key moved the number, at most
+
+    def __call__(self, step: Step) -> PolicyAction:
+        target, action = named_number(step.obs.utterance), step.action
+        if target is None:
+            return action
+        value = None
+        if step.index == 0 or action.kind is Kind.KEY or self._on_button(action):
+            value = self._value(step, target)  # read only when a key or a button may be wrong
+        if value is None or (value == target and action.kind is not Kind.KEY):
+            self.stepped_from = None
+            return action
+        if value == target:
+            self.stepped_from = None
+            return step.instead(KEY)
+        if action.kind is Kind.KEY or self._on_button(action):
+            return self._toward(target, value, step.prev)
+        self.stepped_from = None
+        return action
+
+    def _value(self, step: Step, target: int) -> int | None:
+        """The number shown, read by OCR: on the first screen among all the lines below the
+        instruction, then in its own place only. A Tab moves the focus, not the number, so after
+        one the number read before stands when none is read (a field Tab lands in shows its text
+        selected, white on blue). A minus sign may be hidden: a focused spinner's ring covers
+        it, so with a negative number named, a positive one read is taken as negative (a slider
+        with the named number in range has no positive value but 0).
+        """
+        screen = step.obs.screenshot
+        if step.index == 0:
+            lines = self.reader.lines(screen)
+            shown = shown_number(lines)
+            # the lines of words: a spinner's arrows are read as a line too ("日")
+            self.buttons = [line for line in lines if line is not shown and len(letters(line.text)) >= 2]
+            self.place = None if shown is None else number_place(screen, shown)
+            return None if shown is None else int(shown.text)
+        if self.place is None:
+            return None
+        left, top, right, bottom = self.place
+        value = self.reader.line(screen[top:bottom, left:right])
+        if value is None:
+            return self.stepped_from if step.prev is not None and step.prev.key == "<Tab>" else None
+        return -value if target < 0 < value else value
+
+    def _on_button(self, action: PolicyAction) -> bool:
+        """Whether a click is on a line of words of the first screen other than the number."""
+        return action.kind is Kind.CLICK and bool(lines_at(self.buttons, action.x, action.y))
+
+    def _toward(self, target: int, value: int, prev: PolicyAction | None) -> PolicyAction:
+        before, self.stepped_from = self.stepped_from, value
+        if before == value and (prev is None or prev.key != "<Tab>"):
+            return PolicyAction(Kind.KEY, key="<Tab>")
+        if before is not None and prev is not None and prev.key in ("<PageUp>", "<PageDown>"):
+            self.page = max(self.page or 0, abs(value - before))
+        return PolicyAction(Kind.KEY, key=number_key(target, value, self.page))
+
+
+class ListPicker(Rule):
+    """The named rows of a multi-select list, selected from the keyboard top to bottom: a click on
+    the first row (which selects it alone), then Ctrl+ArrowDown to each next row (moving the
+    focus, not the selection) and Ctrl+Space where a row must change: the first row if not
+    named, a named row below. Rows below the first screen's are read (OCR) as they scroll into
+    view, the focused one at the bottom. A name no row read as exactly ("Elfrida" read
+    "Eltrida") is, once the list has ended, the row read most like it: Ctrl+ArrowUp goes back to
+    it. While names are left, this rule acts and the net waits; once all are selected, a key of the net's gives way to its best action of another
+    kind, and a click of its on the list, which would select one row alone, goes to the line the
+    utterance says to click (Submit). The net cannot count rows it cannot see.
+    """
+
+    def __init__(self, reader: Reader) -> None:
+        self.reader = reader
+        self.reset()
+
+    def reset(self) -> None:
+        self.names: list[str] | None = None  # names left to select, while the rule runs
+        self.rows: list[TextBox] = []  # the list's rows on the first screen
+        self.focus = -1  # the row the keyboard is on, counted from the list's first
+        self.toggled = -1  # the last row this rule selected or cleared
+        self.read: dict[int, str] = {}  # the rows as read, by their place in the list
+        self.goal: int | None = None  # the row this rule goes back up to
+        self.bottom, self.read_at = "", -1  # the bottom row as read, and with the focus on which row
+        self.submit: TextBox | None = None  # the line the utterance says to click last
+
+    @property
+    def active(self) -> bool:
+        """Whether names are left to select: the rule acts, and the net's other rules wait."""
+        return bool(self.names)
+
+    def __call__(self, step: Step) -> PolicyAction:
+        if step.index == 0:
+            names = picked_names(step.obs.utterance)
+            lines = self.reader.lines(step.obs.screenshot) if names else []
+            self.rows = list_rows(lines)
+            self.names = names if self.rows else None
+            said = re.search(r"click (\w+)", step.obs.utterance)  # "... and click Submit."
+            self.submit = next(
+                (line for line in lines if said and letters(line.text) == letters(said[1])), None
+            )
+        if self.names is None:
+            return step.action
+        picked = self._next(step.obs.screenshot) if self.names else None
+        if picked is not None:
+            return picked
+        action = step.instead(KEY) if step.action.kind is Kind.KEY else step.action
+        if action.kind is Kind.CLICK and self.submit is not None and self._on_rows(action):
+            return PolicyAction(Kind.CLICK, x=self.submit.center[0], y=self.submit.center[1])
+        return action
+
+    def _on_rows(self, click: PolicyAction) -> bool:
+        """Whether a click falls on the list, where it would select one row alone."""
+        first, last = self.rows[0], self.rows[-1]
+        right = max(row.x + row.width for row in self.rows)
+        return first.x - 4 <= click.x <= right + 20 and first.y - 4 <= click.y <= last.y + 2 * last.height
+
+    def _next(self, screen: np.ndarray) -> PolicyAction | None:
+        assert self.names  # asked only while names are left
+        if self.focus < 0:
+            self.focus = 0
+            return PolicyAction(Kind.CLICK, x=self.rows[0].center[0], y=self.rows[0].center[1])
+        if self.goal is None:
+            name = self._focused(screen)
+            if name is not None:
+                self.read[self.focus] = name
+                named = [
+                    wanted for wanted in self.names if letters(wanted) == letters(name)
+                ]  # no "Ketti" for "Kitti"
+                self.names = [wanted for wanted in self.names if wanted not in named]
+                if self.toggled < self.focus and (self.focus == 0) != bool(named):
+                    self.toggled = self.focus
+                    return PolicyAction(Kind.KEY, key="C-<Space>")
+                if not self.names:
+                    return None
+                self.focus += 1
+                return PolicyAction(Kind.KEY, key="C-<ArrowDown>")
+            self.focus -= 1  # the last step down went nowhere: the list has ended
+            self.goal = self._likeliest()
+            if self.goal is None:
+                self.names = None
+                return None
+        if self.focus > self.goal:
+            self.focus -= 1
+            return PolicyAction(Kind.KEY, key="C-<ArrowUp>")
+        self.names.pop(0)
+        self.goal = self._likeliest() if self.names else None
+        return PolicyAction(Kind.KEY, key="C-<Space>")
+
+    def _likeliest(self) -> int | None:
+        """The row read most like the first name left (at least 3 letters in 4 alike), if any."""
+        assert self.names
+        wanted = letters(self.names[0])
+        alike = {row: SequenceMatcher(None, letters(name), wanted).ratio() for row, name in self.read.items()}
+        best = max(alike, key=lambda row: alike[row], default=None)
+        return best if best is not None and alike[best] >= 0.75 else None
+
+    def _focused(self, screen: np.ndarray) -> str | None:
+        """The text of the row the keyboard is on: a first-screen row while the list has not
+        scrolled, else its bottom row now (the list scrolls to keep the focus in view). None
+        when the bottom row is as it was a step down before: the list has ended."""
+        if self.focus < len(self.rows):
+            return self.rows[self.focus].text
+        if self.read_at == self.focus:  # a row just selected or cleared: read already
+            return self.bottom
+        first, last = self.rows[0], self.rows[-1]  # only the bottom two rows' band is read: 4x quicker
+        top, bottom = max(last.y - last.height // 2, 0), last.y + 2 * last.height
+        right = min(max(row.x + row.width for row in self.rows) + 40, screen.shape[1])
+        lines = self.reader.read(screen[top:bottom, :right], offset=(0, top))
+        rows = [line for line in lines if len(letters(line.text)) >= 2 and abs(line.x - first.x) <= 6]
+        if not rows or max(rows, key=lambda line: line.y).text == self.bottom:
+            return None
+        self.bottom, self.read_at = max(rows, key=lambda line: line.y).text, self.focus
+        return self.bottom
+
+
+class NumberSort(Rule):
+    """When the utterance asks for numbers in order and the net would press to drag or click a
+    line (Submit), the numbers listed on the screen (OCR) pick the drag: the item to move and the
+    one it goes to, let go of over its near half, where the list makes room (the net drags, but
+    cannot compare numbers). Listed in order already, the net's drag gives way to its best
+    action of another kind.
+    """
+
+    def __init__(self, reader: Reader) -> None:
+        self.reader = reader
+        self.reset()
+
+    def reset(self) -> None:
+        self.drop: PolicyAction | None = None  # where to let go of the item pressed on
+
+    def __call__(self, step: Step) -> PolicyAction:
+        order, action = sort_order(step.obs.utterance), step.action
+        if order is None:
+            return action
+        if self.drop is not None:
+            drop, self.drop = self.drop, None
+            return drop
+        if action.kind not in (Kind.MOUSEDOWN, Kind.CLICK):
+            return action
+        lines = self.reader.lines(step.obs.screenshot)
+        numbers = listed_numbers(lines)
+        if not numbers or (action.kind is Kind.CLICK and not lines_at(lines, action.x, action.y)):
+            return action
+        move = next_sort_move([order * number for _, number in numbers])
+        if move is None:
+            return action if action.kind is Kind.CLICK else step.instead(DRAG)
+        source, dest = (numbers[i][0] for i in move)
+        # over the half of the item it goes to that it comes from: where the list swaps them
+        half = dest.center[1] + (dest.height / 4 if dest.y > source.y else -dest.height / 4)
+        self.drop = PolicyAction(Kind.MOUSEUP, x=dest.center[0], y=half)
+        return PolicyAction(Kind.MOUSEDOWN, x=source.center[0], y=source.center[1])
