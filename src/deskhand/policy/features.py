@@ -8,9 +8,10 @@ phrases, and the other words that are not plain instruction words (names, codes,
 A sixth channel marks where the pointer was last put, as the mouse cursor shows it to a person:
 without it a policy with no memory cannot tell a field it just clicked from one it has not.
 
-Besides, what the policy's rules make of text read by OCR: the text shown to type when the
-utterance names none, which phrase a clicked field's label names, and which line a torn click
-should take instead.
+Besides, pure functions for what the policy's rules make of the utterance and of text read by
+OCR: the text shown to type when the utterance names none, which phrase a clicked field's label
+names, which line a torn click should take instead, the number named and the number shown, the
+numbers listed and the next move sorting them, the item described, the names to pick in a list.
 """
 
 from __future__ import annotations
@@ -210,9 +211,7 @@ def number_place(screen: np.ndarray, box: TextBox, room: int = 30) -> tuple[int,
     (23, 12, 67, 24)
     """
     top, left = max(box.y, 0), max(box.x, 0)
-    ink = (
-        screen[top : box.y + box.height, left : box.x + box.width].max(axis=2) < 160
-    )  # text, not a handle (197)
+    ink = screen[top : box.y + box.height, left : box.x + box.width].max(axis=2) < 160  # not a handle's 197
     rows = ink.any(axis=1)
     if not rows.any():
         return left, top, box.x + box.width + room, box.y + box.height
@@ -332,7 +331,7 @@ def list_rows(lines: Sequence[TextBox]) -> list[TextBox]:
     ['Aviva', 'Rorie', 'Amber']
     """
     words = sorted((line for line in lines if len(letters(line.text)) >= 2), key=lambda line: line.y)
-    rows = [line for line in words if words and abs(line.x - words[0].x) <= 6]
+    rows = [line for line in words if abs(line.x - words[0].x) <= 6]
     return rows if len(rows) >= 3 else []
 
 
