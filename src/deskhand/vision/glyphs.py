@@ -75,8 +75,8 @@ def items(image: np.ndarray, config: GlyphConfig = GlyphConfig()) -> list[Item]:
         return []
     ox, oy = _grid_origin(boxes, config.cell)
 
-    def cell(x: Any, y: Any) -> Any:  # a cell's number, from 1001 up; of pixels or of a point
-        return ((y - oy) // config.cell + 1) * 1000 + (x - ox) // config.cell + 1
+    def cell(x: Any, y: Any) -> Any:  # a cell's number, 1001 up (a pixel left of or above the origin too)
+        return ((y - oy) // config.cell + 2) * 1000 + (x - ox) // config.cell + 2
 
     grid = np.indices(labels.shape)
     rows, columns = grid[0], grid[1]
