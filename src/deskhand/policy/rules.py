@@ -181,19 +181,17 @@ class NamedNumber(Rule):
         target, action = named_number(step.obs.utterance), step.action
         if target is None:
             return action
-        value = None
-        if step.index == 0 or action.kind is Kind.KEY or self._on_button(action):
+        value = self._value(step, target) if step.index == 0 else None  # finds the number and the buttons
+        pressing = action.kind is Kind.KEY or self._on_button(action)
+        if step.index > 0 and pressing:
             value = self._value(step, target)  # read only when a key or a button may be wrong
-        if value is None or (value == target and action.kind is not Kind.KEY):
+        if value is None or not pressing:
             self.stepped_from = None
             return action
         if value == target:
             self.stepped_from = None
-            return step.instead(KEY)
-        if action.kind is Kind.KEY or self._on_button(action):
-            return self._toward(target, value, step.prev)
-        self.stepped_from = None
-        return action
+            return step.instead(KEY) if action.kind is Kind.KEY else action
+        return self._toward(target, value, step.prev)
 
     def _value(self, step: Step, target: int) -> int | None:
         """The number shown, read by OCR: on the first screen among all the lines below the
@@ -342,10 +340,11 @@ class ListPicker(Rule):
         right = min(max(row.x + row.width for row in self.rows) + 40, screen.shape[1])
         lines = self.reader.read(screen[top:bottom, :right], offset=(0, top))
         rows = [line for line in lines if len(letters(line.text)) >= 2 and abs(line.x - first.x) <= 6]
-        if not rows or max(rows, key=lambda line: line.y).text == self.bottom:
+        lowest = max(rows, key=lambda line: line.y).text if rows else self.bottom
+        if lowest == self.bottom:
             return None
-        self.bottom, self.read_at = max(rows, key=lambda line: line.y).text, self.focus
-        return self.bottom
+        self.bottom, self.read_at = lowest, self.focus
+        return lowest
 
 
 class NumberSort(Rule):
