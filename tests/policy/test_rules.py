@@ -3,11 +3,13 @@ one place, or always presses), so what wins is the rule. The DOM only sets a tes
 
 from __future__ import annotations
 
+import numpy as np
 from tests.policy.nets import ClickHead, policy_that_would
 
 from deskhand.policy.base import Kind, Observation, PolicyAction
 from deskhand.policy.experts.dom import click
 from deskhand.policy.miniwob import MiniwobConfig, MiniwobEnv, next_look
+from deskhand.policy.rules import Caret, Step
 from deskhand.policy.train import NetPolicy
 
 
@@ -99,9 +101,79 @@ def test_the_named_rows_of_a_scroll_list_are_selected_from_the_keyboard_even_bel
 
 def test_the_first_click_goes_to_the_row_of_the_sender_the_utterance_names():
     """The net here would trash the first email (Sheilah's); the line reading "Adriane" (OCR) moves
-    the click to her row, the same icon (the real task)."""
+    the click to her row's trash icon (the real task)."""
     with MiniwobEnv(MiniwobConfig("email-inbox")) as env:
         obs = env.reset(1201539868)
         assert obs.utterance == "Find the email by Adriane and click the trash icon to delete it."
         policy = NetPolicy(ClickHead([(123.0, 80.0)]), bf16=False)
         assert env.step(policy.act(obs)).success
+
+
+def test_the_inbox_is_wheeled_down_to_a_sender_below_its_fold_and_the_named_icon_clicked():
+    """The net here would open the first email; the sender's row is five turns of the wheel down,
+    and her star is clicked, not her row (the real task, a training seed)."""
+    with MiniwobEnv(MiniwobConfig("email-inbox")) as env:
+        obs = env.reset(5000)
+        assert "click the star icon" in obs.utterance
+        won, actions = _episode(env, NetPolicy(ClickHead([(60.0, 100.0)]), bf16=False), obs)
+        assert won, actions
+        assert [a.kind for a in actions[:-1]] == [Kind.SCROLL_DOWN] * (len(actions) - 1) and len(actions) > 2
+
+
+def test_the_feed_is_wheeled_to_the_named_users_post_and_its_button_or_menu_item_clicked():
+    """The net here clicks the feed's middle; the rule wheels down to the user's post (its handle
+    lit by the text map and read by OCR), and clicks Reply on it, or its menu's icon and then
+    "Share via DM" (the real task, training seeds)."""
+    with MiniwobEnv(MiniwobConfig("social-media")) as env:
+        for seed, button in ((5013, "Reply"), (5001, "Share via DM")):
+            obs = env.reset(seed)
+            assert f'"{button}"' in obs.utterance
+            won, actions = _episode(env, NetPolicy(ClickHead([(80.0, 130.0)]), bf16=False), obs)
+            assert won, actions
+            assert Kind.SCROLL_DOWN in [a.kind for a in actions]
+            # a click may open nothing and be made again (the expert's too): count the places
+            places = {(a.x, a.y) for a in actions if a.kind is Kind.CLICK}
+            assert len(places) == (1 if button == "Reply" else 2), actions
+
+
+def _caret_step(
+    before: np.ndarray, after: np.ndarray, action: PolicyAction, asked: list[frozenset[Kind]]
+) -> Step:
+    """A step after a click on `before`, showing `after`; `instead` notes the kinds it was asked to shun."""
+
+    def instead(kinds: frozenset[Kind]) -> PolicyAction:
+        asked.append(kinds)
+        return (
+            PolicyAction(Kind.CLICK, x=1, y=1) if Kind.TYPE in kinds else PolicyAction(Kind.TYPE, text="Hi")
+        )
+
+    obs = Observation(screenshot=after, utterance='Reply with the text "Hi".')
+    return Step(
+        obs, action, PolicyAction(Kind.CLICK, x=5, y=5), 1, instead, np.zeros((*after.shape[:2], 2), np.uint8)
+    )
+
+
+def test_no_typing_into_a_page_a_click_has_just_opened_and_typing_into_a_field_a_click_has_just_focused():
+    """Pure logic of the caret rule, on drawn screens: text typed after a click that redrew the
+    page, with no caret, goes to a click instead; typed after a click that changed a little (a
+    date field) it stays; a click that brought a caret is followed by typing, before anything
+    was typed only."""
+    blank = np.full((210, 160, 3), 255, np.uint8)
+    page = blank.copy()
+    page[50:, 10:150] = 200  # a new page: every row changed, no caret
+    field = blank.copy()
+    field[100:102, 20:140] = 90  # a field's border changed
+    caret = field.copy()
+    caret[104:117, 22] = 0
+    typing, clicking = PolicyAction(Kind.TYPE, text="Hi"), PolicyAction(Kind.CLICK, x=9, y=9)
+
+    def run(before: np.ndarray, after: np.ndarray, action: PolicyAction, typed: bool = False) -> PolicyAction:
+        rule, asked = Caret(), []
+        rule(_caret_step(blank, before, PolicyAction(Kind.TYPE, text="x") if typed else clicking, asked))
+        return rule(_caret_step(before, after, action, asked))
+
+    assert run(blank, page, typing).kind is Kind.CLICK
+    assert run(blank, field, typing) == typing
+    assert run(blank, caret, clicking).kind is Kind.TYPE
+    assert run(blank, caret, clicking, typed=True) == clicking
+    assert run(caret, caret, clicking) == clicking  # the caret was there before

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 import cv2
 import numpy as np
@@ -333,6 +334,169 @@ def list_rows(lines: Sequence[TextBox]) -> list[TextBox]:
     words = sorted((line for line in lines if len(letters(line.text)) >= 2), key=lambda line: line.y)
     rows = [line for line in words if abs(line.x - words[0].x) <= 6]
     return rows if len(rows) >= 3 else []
+
+
+_USERS_BUTTON = re.compile(r'(@\w+)\W.*?"([^"]+)" button')
+
+
+def users_button(utterance: str) -> tuple[str, str] | None:
+    """The user whose post is meant and the button to click on it.
+
+    >>> users_button('For the user @dolor, click on the "Share via DM" button.')
+    ('@dolor', 'Share via DM')
+    >>> users_button('Click on the "Share" button.') is None
+    True
+    """
+    match = _USERS_BUTTON.search(utterance)
+    return None if match is None else (match.group(1), match.group(2))
+
+
+Box = tuple[int, int, int, int]  # x, y, width, height
+
+
+def lit(channel: np.ndarray, level: int = 128) -> list[Box]:
+    """Where a text map lights up, one box per blob, top to bottom.
+
+    >>> m = np.zeros((20, 20), np.uint8); m[12:15, 2:8] = 255; m[3:5, 9:12] = 200
+    >>> lit(m)
+    [(9, 3, 3, 2), (2, 12, 6, 3)]
+    """
+    count, _, stats, _ = cv2.connectedComponentsWithStats((channel >= level).astype(np.uint8))
+    boxes = [(int(x), int(y), int(w), int(h)) for x, y, w, h, _ in stats[1:count]]
+    return sorted(boxes, key=lambda box: (box[1], box[0]))
+
+
+def grey_marks(screen: np.ndarray, top: int, bottom: int, join: int = 5, bar: int = 15) -> list[Box]:
+    """The grey marks wholly between rows `top` and `bottom`, 2-16 px tall and 6-26 wide: icons,
+    left to right. Icons are drawn grey; text is black, and a mark holding black is a word (or an
+    icon a line of text runs over). Marks less than `join` px apart count as one (a menu's three
+    dots); a scroll bar's arrow in the `bar` pixels at the right does not count.
+
+    >>> s = np.full((40, 60, 3), 255, np.uint8)
+    >>> for x in (5, 20, 35): s[20:30, x:x + 8] = 170
+    >>> s[5:12, 5:50] = 0  # a line of text above
+    >>> grey_marks(s, 0, 40)
+    [(3, 20, 12, 10), (18, 20, 12, 10), (33, 20, 12, 10)]
+    >>> grey_marks(s, 0, 29), grey_marks(s, 25, 40), grey_marks(s, 0, 40, join=9)  # joined: too wide
+    ([], [], [])
+    """
+    band = np.ascontiguousarray(screen[top:bottom, : screen.shape[1] - bar])
+    ink = cv2.dilate((band.min(axis=2) < 215).astype(np.uint8), np.ones((1, join), np.uint8))
+    black = band.max(axis=2) < 110
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink)
+    marks = [
+        (int(x), int(y) + top, int(w), int(h))
+        for i, (x, y, w, h, _) in enumerate(stats[1:count], start=1)
+        if 2 <= h <= 16 and 6 <= w <= 26 and y > 0 and y + h < band.shape[0] and not black[labels == i].any()
+    ]
+    return sorted(marks)
+
+
+def icon_rows(screen: np.ndarray, top: int) -> list[list[Box]]:
+    """The rows below row `top` of at least three grey marks side by side (a post's Reply,
+    Retweet, Like and menu icons), each left to right, top to bottom.
+
+    >>> s = np.full((40, 60, 3), 255, np.uint8)
+    >>> for x in (5, 20, 35): s[20:30, x:x + 8] = 170
+    >>> s[24:26, 40:42] = 0  # a word runs over the last icon
+    >>> icon_rows(s, 0), icon_rows(s[:, :35], 0)
+    ([], [])
+    >>> s[24:26, 40:42] = 170
+    >>> len(icon_rows(s, 0)[0])
+    3
+    """
+    rows: list[list[Box]] = []
+    for mark in sorted(grey_marks(screen, top, screen.shape[0]), key=box_middle):
+        if rows and abs(box_middle(mark) - box_middle(rows[-1][0])) <= 6:
+            rows[-1].append(mark)
+        else:
+            rows.append([mark])
+    return [sorted(row) for row in rows if len(row) >= 3]
+
+
+def aligned_row(marks: Sequence[Box], columns: Sequence[Box], least: int = 2) -> float | None:
+    """The middle row of the topmost `least` marks under the icons `columns` (of a row shown
+    whole), or None: a post's icons a line of text runs over are found by the others.
+
+    >>> columns = [(10, 0, 10, 10), (40, 0, 10, 10), (70, 0, 10, 10)]
+    >>> aligned_row([(41, 50, 10, 10), (70, 52, 10, 8), (5, 30, 60, 10)], columns)
+    55.0
+    >>> aligned_row([(41, 50, 10, 10), (90, 50, 10, 10)], columns) is None
+    True
+    """
+    centres = [x + width / 2 for x, _, width, _ in columns]
+    under = sorted(
+        (mark for mark in marks if any(abs(mark[0] + mark[2] / 2 - c) <= 4 for c in centres)), key=box_middle
+    )
+    for mark in under:
+        row = [other for other in under if abs(box_middle(other) - box_middle(mark)) <= 6]
+        if len(row) >= least:
+            return box_middle(row[0])
+    return None
+
+
+def reads_as(read: str, word: str) -> bool:
+    """Whether text read by OCR (folded by `letters`) begins with the word, a letter or two after
+    the first misread ("rn" read as "m"), and no letter follows: a word it only begins does not
+    count.
+
+    >>> reads_as("bemardine13h", "bernardine"), reads_as("mi5hago", "mi"), reads_as("michel13h", "mi")
+    (True, True, False)
+    >>> reads_as("velit", "elita")
+    False
+    """
+    return read[:1] == word[:1] and any(
+        SequenceMatcher(None, read[:cut], word).ratio() >= 0.8 and not read[cut : cut + 1].isalpha()
+        for cut in range(max(len(word) - 2, 1), len(word) + 2)
+    )
+
+
+def ink_lines(screen: np.ndarray, top: int, right: int, gap: int = 2) -> list[Box]:
+    """The lines of dark text below row `top` and left of column `right`, top to bottom: runs of
+    rows holding dark pixels, split where `gap` rows hold none, each boxed to its ink. Cheaper
+    than finding text by OCR's detector (200-300 ms on a task area): each line is read alone.
+
+    >>> s = np.full((30, 40, 3), 255, np.uint8); s[5:10, 4:20] = 0; s[14:18, 2:9] = 60; s[20:24, 30:38] = 0
+    >>> ink_lines(s, 0, 25)
+    [(4, 5, 16, 5), (2, 14, 7, 4)]
+    """
+    dark = (screen[top:, :right].max(axis=2) < 110).astype(np.uint8)
+    rows = dark.any(axis=1)
+    lines, start, blank = [], None, 0
+    for y, inked in enumerate([*rows, False]):
+        if inked:
+            start, blank = (y if start is None else start), 0
+            continue
+        blank += 1
+        if start is not None and (blank >= gap or y == len(rows)):
+            end = y - blank + 1
+            xs = np.nonzero(dark[start:end].any(axis=0))[0]
+            lines.append((int(xs[0]), start + top, int(xs[-1] - xs[0] + 1), end - start))
+            start = None
+    return lines
+
+
+def shows_caret(screen: np.ndarray, top: int = UTTERANCE_ROWS, tall: int = 11) -> bool:
+    """Whether a text caret shows below row `top`: a black upright line one pixel wide and at
+    least `tall` high with no ink, however faint, within two pixels either side (a letter "l" has
+    neighbours, or serifs).
+
+    >>> s = np.full((80, 40, 3), 255, np.uint8); s[60:73, 10] = 0
+    >>> shows_caret(s), shows_caret(s, tall=14)
+    (True, False)
+    >>> s[60:73, 12] = 180  # a faint letter beside it
+    >>> shows_caret(s)
+    False
+    """
+    gray = screen[top:].max(axis=2)
+    dark, ink = (np.pad(gray < level, ((0, 0), (2, 2))) for level in (110, 200))
+    alone = dark[:, 2:-2] & ~ink[:, :-4] & ~ink[:, 1:-3] & ~ink[:, 3:-1] & ~ink[:, 4:]
+    return bool(cv2.erode(alone.astype(np.uint8), np.ones((tall, 1), np.uint8)).any())
+
+
+def box_middle(box: Box) -> float:
+    """The row through the middle of a box."""
+    return box[1] + box[3] / 2
 
 
 def still_shown(before: np.ndarray, after: np.ndarray, lines: Sequence[TextBox]) -> bool:

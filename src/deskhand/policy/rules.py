@@ -22,28 +22,42 @@ import numpy as np
 from deskhand.policy.base import Kind, Observation, PolicyAction
 from deskhand.policy.features import (
     UTTERANCE_ROWS,
+    Box,
+    aligned_row,
+    box_middle,
     described,
     fits,
+    grey_marks,
+    icon_rows,
+    ink_lines,
     lines_at,
     list_rows,
     listed_numbers,
+    lit,
     named_number,
     next_sort_move,
     number_key,
     number_place,
     picked_names,
+    reads_as,
+    salient,
     shown_number,
+    shows_caret,
     sort_order,
     still_shown,
+    users_button,
 )
 from deskhand.vision.glyphs import items
 from deskhand.vision.ocr import TextBox, letters
+from deskhand.vision.textmap import render
 
 if TYPE_CHECKING:
     from deskhand.vision.ocr import Ocr
 
 DRAG = frozenset({Kind.MOUSEDOWN, Kind.MOUSEUP})
 KEY = frozenset({Kind.KEY})
+ALL_BUT_CLICK = frozenset(Kind) - {Kind.CLICK}
+ALL_BUT_TYPE = frozenset(Kind) - {Kind.TYPE}
 
 
 class Reader:
@@ -80,6 +94,12 @@ class Reader:
         text, score = ocr.read_line(np.ascontiguousarray(image))
         return int(text) if re.fullmatch(r"-?\d+", text) and score >= ocr.config.min_score else None
 
+    def text(self, image: np.ndarray) -> str:
+        """The text of an image holding one line, read without finding it first; "" if unsure."""
+        ocr = self._ocr()
+        text, score = ocr.read_line(np.ascontiguousarray(image))
+        return text if score >= ocr.config.min_score else ""
+
     def _ocr(self) -> Ocr:
         if self.ocr is None:
             from deskhand.vision.ocr import Ocr
@@ -91,14 +111,16 @@ class Reader:
 @dataclass(frozen=True)
 class Step:
     """What a rule is given: the observation, the action chosen so far (by the net or an earlier
-    rule), the one before it, the step's index in the episode, and the net's best action of
-    none of the given kinds."""
+    rule), the one before it, the step's index in the episode, the net's best action of none of
+    the given kinds, and the net's two text maps of the screen (H, W, 2: where the quoted
+    phrases and the other named words are drawn)."""
 
     obs: Observation
     action: PolicyAction
     prev: PolicyAction | None
     index: int
     instead: Callable[[frozenset[Kind]], PolicyAction]
+    maps: np.ndarray
 
 
 class Rule(abc.ABC):
@@ -110,6 +132,49 @@ class Rule(abc.ABC):
     @abc.abstractmethod
     def __call__(self, step: Step) -> PolicyAction:
         """The action to take instead, or the one chosen."""
+
+
+class Scroller:
+    """Wheels a scrolled box down until what is sought comes into view, and up once it ends."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.down = True
+        self.turned: np.ndarray | None = None  # the screen the wheel was last turned on
+
+    def ended(self, screen: np.ndarray) -> bool:
+        """Whether the last turn moved nothing: the box has ended that way. Asked once a step."""
+        ended = self.turned is not None and np.array_equal(self.turned, screen)
+        self.turned = None
+        return ended
+
+    def seek(self, screen: np.ndarray, ended: bool) -> PolicyAction:
+        """A turn on, the other way if the box has ended."""
+        self.down = self.down != ended
+        return self.turn(screen)
+
+    def turn(self, screen: np.ndarray, x: float | None = None) -> PolicyAction:
+        """One turn of the wheel over the task area's middle row, at `x` (its middle if None)."""
+        self.turned = screen
+        height, width = screen.shape[:2]
+        kind = Kind.SCROLL_DOWN if self.down else Kind.SCROLL_UP
+        return PolicyAction(kind, x=width / 2 if x is None else x, y=(UTTERANCE_ROWS + height) / 2)
+
+
+def drawn(reader: Reader, screen: np.ndarray, named: np.ndarray, word: str) -> Box | None:
+    """The first place below the instruction where a text map of named words lights up and the
+    word is read there (OCR, without finding first, `reads_as`): not a longer word it begins
+    ("@mi" in "@michel"), nor another named word."""
+    for box in lit(named):
+        x, y, width, height = box
+        if y < UTTERANCE_ROWS:
+            continue
+        read = letters(reader.text(screen[max(y - 3, 0) : y + height + 3, max(x - 1, 0) : x + width + 30]))
+        if reads_as(read, letters(word)) or reads_as(read[1:], letters(word)):  # "@" may be read as a letter
+            return box
+    return None
 
 
 class DescribedItem(Rule):
@@ -134,28 +199,60 @@ class DescribedItem(Rule):
         return PolicyAction(Kind.CLICK, x=x, y=y + UTTERANCE_ROWS)
 
 
-class SendersRow(Rule):
-    """The episode's first click, when the utterance names an email's sender and a line on the
-    screen reads that name, goes to that line's row, where the net would click across it (its
-    star, its trash or the row itself): the net finds the icons but not whose row it is.
+class SendersEmail(Rule):
+    """When the utterance names an email's sender ("the email by Tracy"), the inbox is wheeled
+    (down, then up once it ends) until the sender's name is drawn, and the episode's first click
+    goes there: to the icon the utterance names in that row ("the star icon", the first grey mark
+    right of the name; "the trash icon", the last), or to the name, which opens the email. The
+    net finds the icons but not whose row they are, opens the email it was to star, and wheels
+    past the sender's row.
     """
+
+    ICONS = ("star", "trash")  # as the inbox lays them out, left to right
 
     def __init__(self, reader: Reader) -> None:
         self.reader = reader
+        self.scroller = Scroller()
         self.reset()
 
     def reset(self) -> None:
         self.clicked = False
+        self.scroller.reset()
 
     def __call__(self, step: Step) -> PolicyAction:
         match = re.search(r"email by (\w+)", step.obs.utterance)
-        click = step.action
-        if match is None or self.clicked or click.kind is not Kind.CLICK:
-            return click
+        if match is None or self.clicked:
+            return step.action
+        screen = step.obs.screenshot
+        ended = self.scroller.ended(screen)
+        name = self._line(screen, match.group(1))
+        if name is None:
+            return step.action if ended and not self.scroller.down else self.scroller.seek(screen, ended)
+        x, y, width, height = name
+        icon = re.search(r"click the (\w+) icon", step.obs.utterance)
+        if icon is not None and y + height + 14 >= screen.shape[0] and not ended:  # its icons may be cut off
+            self.scroller.down = True
+            return self.scroller.turn(screen)
         self.clicked = True
-        name = letters(match.group(1))
-        rows = [line for line in self.reader.lines(step.obs.screenshot) if letters(line.text) == name]
-        return click if not rows else PolicyAction(Kind.CLICK, x=click.x, y=rows[0].center[1])
+        if icon is None or icon.group(1) not in self.ICONS:
+            return PolicyAction(Kind.CLICK, x=x + width / 2, y=y + height / 2)
+        marks = [mark for mark in grey_marks(screen, y - 6, y + height + 14, join=1) if mark[0] > x + width]
+        if not marks:
+            return step.action
+        mark = marks[0] if icon.group(1) == self.ICONS[0] else marks[-1]
+        return PolicyAction(Kind.CLICK, x=mark[0] + mark[2] / 2, y=box_middle(mark))
+
+    def _line(self, screen: np.ndarray, name: str) -> Box | None:
+        """The first line of dark text in the left half reading the name (OCR, line by line):
+        only lines about as wide as the name drawn are read, at ~18 ms a line."""
+        wide = render(name, 12).shape[1]
+        for line in ink_lines(screen, UTTERANCE_ROWS, screen.shape[1] // 2 + 10):
+            x, y, width, height = line
+            if 0.7 * wide <= width <= 1.5 * wide:
+                read = self.reader.text(screen[max(y - 2, 0) : y + height + 2, max(x - 2, 0) : x + width + 2])
+                if reads_as(letters(read), letters(name)):
+                    return line
+        return None
 
 
 class NamedNumber(Rule):
@@ -383,3 +480,140 @@ class NumberSort(Rule):
         half = dest.center[1] + (dest.height / 4 if dest.y > source.y else -dest.height / 4)
         self.drop = PolicyAction(Kind.MOUSEUP, x=dest.center[0], y=half)
         return PolicyAction(Kind.MOUSEDOWN, x=source.center[0], y=source.center[1])
+
+
+class UsersPost(Rule):
+    """When the utterance names a user ("@dolor") and a button, the feed is wheeled (down, then
+    up once it ends) until the user's post shows its row of icons, and the button is clicked:
+    Reply, Retweet and Like are the row's first three icons, anything else is in the menu of its
+    last. The menu's item is clicked where the quoted phrase's text map lights up, wheeling on
+    with the pointer at the feed's left edge, off the menu, while it does not. The net finds the
+    icons but not whose post they are, and wheels past it, round and round.
+    """
+
+    ICONS = ("Reply", "Retweet", "Like")  # as a post lays them out, left to right
+
+    def __init__(self, reader: Reader) -> None:
+        self.reader = reader
+        self.scroller = Scroller()
+        self.reset()
+
+    def reset(self) -> None:
+        self.menu: tuple[PolicyAction, np.ndarray] | None = (
+            None  # the click on the menu's icon, and the screen then
+        )
+        self.scroller.reset()
+
+    def __call__(self, step: Step) -> PolicyAction:
+        asked = users_button(step.obs.utterance)
+        if asked is None:
+            return step.action
+        user, button = asked
+        screen = step.obs.screenshot
+        ended = self.scroller.ended(screen)
+        if self.menu is not None:
+            return self._item(step, ended, button)
+        handle = drawn(self.reader, screen, step.maps[..., 1], user)
+        if handle is None:
+            return self.scroller.seek(screen, ended)
+        rows = icon_rows(screen, UTTERANCE_ROWS)
+        columns = max(rows, key=len, default=[])  # icons no text runs over
+        marks = grey_marks(screen, handle[1] + handle[3], min(handle[1] + 80, screen.shape[0]))
+        row = aligned_row(marks, columns) if columns else None
+        menu = button not in self.ICONS
+        # no room below the menu's icon to show a menu: wheel on while the feed goes on
+        if row is None or (menu and row > screen.shape[0] - 40 and not ended):
+            self.scroller.down = True
+            return step.action if ended and row is None else self.scroller.turn(screen)
+        at = self.ICONS.index(button) if not menu else len(columns) - 1
+        if at >= len(columns):
+            return step.action
+        x, _, width, _ = columns[at]
+        click = PolicyAction(Kind.CLICK, x=x + width / 2, y=row)
+        if menu:
+            self.menu = click, screen
+        return click
+
+    def _item(self, step: Step, ended: bool, button: str) -> PolicyAction:
+        """The menu's item where the quoted phrase lights up; while it does not, the menu's icon
+        again if no menu showed below it (a click may open none), else the feed wheeled on; once
+        it has ended, the item where OCR reads it (the item under the pointer is drawn white on
+        blue, which the text map misses)."""
+        assert self.menu is not None
+        items = [box for box in lit(step.maps[..., 0]) if box[1] >= UTTERANCE_ROWS]
+        if items:
+            x, y, width, height = items[0]
+            return PolicyAction(Kind.CLICK, x=x + width / 2, y=y + height / 2)
+        (click, before), screen = self.menu, step.obs.screenshot
+        below = slice(int(click.y) + 8, None)  # no menu there: only the post's shade came and went
+        if before.shape == screen.shape and not _redrawn(before[below], screen[below]):
+            return click
+        self.menu = click, np.empty(0)
+        if not ended:
+            return self.scroller.turn(screen, x=8)
+        return _within(self.reader.lines(screen), button) or step.action
+
+
+def _within(lines: list[TextBox], phrase: str) -> PolicyAction | None:
+    """A click on the phrase where a line read holds it, in the part of the line that reads it (a
+    menu over a post is read as one line with the post's words left of it)."""
+    for line in lines:
+        at = line.text.find(phrase)
+        if at >= 0:
+            x = line.x + line.width * (at + len(phrase) / 2) / len(line.text)
+            return PolicyAction(Kind.CLICK, x=x, y=line.center[1])
+    return None
+
+
+def _redrawn(before: np.ndarray, after: np.ndarray, least: int = 20) -> bool:
+    """Whether at least `least` pixels changed by more than a shade (a hovered post is tinted).
+
+    >>> a = np.full((10, 10, 3), 255, np.uint8); b = a.copy(); b[2:4] = 245
+    >>> _redrawn(a, b), _redrawn(a, np.zeros_like(a))
+    (False, True)
+    """
+    return int((np.abs(before.astype(np.int16) - after).max(axis=2) > 60).sum()) >= least
+
+
+class Caret(Rule):
+    """Typing goes where a caret shows. No typing straight after a click that changed most of the
+    task area while no caret shows: that click opened a page or a form, where no field has the
+    focus yet, and the text would go nowhere; a click where the net would act is taken instead,
+    on the field. (A click that changed little may leave no caret and still take text: Chrome's
+    date field.) And a click that brings a caret where none was, before anything was typed and
+    with a quoted phrase to type, is followed by typing (the net's best text). The net types
+    into an email's forward form before clicking into it, and clicks round a reply box it has
+    just clicked into.
+    """
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.screen: np.ndarray | None = None  # the screen of the step before
+        self.typed = False  # anything was typed in this episode
+
+    def __call__(self, step: Step) -> PolicyAction:
+        screen, before, action = step.obs.screenshot, self.screen, step.action
+        self.screen = screen.copy()
+        clicked = before is not None and step.prev is not None and step.prev.kind is Kind.CLICK
+        if not clicked or before is None or before.shape != screen.shape:
+            pass
+        elif action.kind is Kind.TYPE:
+            if _changed(before, screen) > 0.5 and not shows_caret(screen):
+                action = step.instead(ALL_BUT_CLICK)
+        elif (
+            not self.typed
+            and salient(step.obs.utterance)[0]
+            and shows_caret(screen)
+            and not shows_caret(before)
+        ):
+            action = step.instead(ALL_BUT_TYPE)
+        self.typed = self.typed or action.kind is Kind.TYPE
+        return action
+
+
+def _changed(before: np.ndarray, after: np.ndarray) -> float:
+    """The share of the task area's rows below the instruction in which a pixel changed (rows:
+    a page and the next are both mostly white)."""
+    return float(np.any(before[UTTERANCE_ROWS:] != after[UTTERANCE_ROWS:], axis=(1, 2)).mean())

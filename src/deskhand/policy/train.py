@@ -38,14 +38,16 @@ from deskhand.policy.model import (
     grid_shape,
 )
 from deskhand.policy.rules import (
+    Caret,
     DescribedItem,
     ListPicker,
     NamedNumber,
     NumberSort,
     Reader,
     Rule,
-    SendersRow,
+    SendersEmail,
     Step,
+    UsersPost,
 )
 from deskhand.vision.background import in_blank_band
 from deskhand.vision.textmap import TextMapMemo
@@ -294,10 +296,12 @@ class NetPolicy(Policy):
         self.picker = ListPicker(self.reader)
         self.rules: tuple[Rule, ...] = (
             DescribedItem(),
-            SendersRow(self.reader),
+            SendersEmail(self.reader),
             NamedNumber(self.reader),
             self.picker,
             NumberSort(self.reader),
+            UsersPost(self.reader),
+            Caret(),
         )
         self.reset()
 
@@ -349,7 +353,7 @@ class NetPolicy(Policy):
             return decode(out, obs.utterance, cfg, self.max_text, self.tried, waited, pointless, kinds)
 
         for rule in self.rules:
-            self.prev = rule(Step(obs, self.prev, prev, self.step, instead))
+            self.prev = rule(Step(obs, self.prev, prev, self.step, instead, pixels[..., 3:5]))
         self.waits += self.prev.kind is Kind.MOVE
         if self.prev.kind is not Kind.MOVE or self.waits >= self.patience:
             self.tried.add(self.prev)
