@@ -27,7 +27,7 @@ NET_KEYS: tuple[str, ...] = (
 )
 # Keys a policy may press: the net's, a page's worth at once for the rule that steps a number, and
 # the list rule's way back up a multi-select list without touching its selection.
-KEYS: tuple[str, ...] = (*NET_KEYS, "<PageUp>", "<PageDown>", "C-<ArrowUp>")
+KEYS: tuple[str, ...] = (*NET_KEYS, "<PageUp>", "<PageDown>", "C-<ArrowUp>", "S-<Tab>")
 
 
 class Kind(StrEnum):

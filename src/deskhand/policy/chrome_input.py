@@ -14,7 +14,7 @@ from typing import Any
 from deskhand.policy.base import KEYS, Kind
 
 Message = tuple[str, dict[str, Any]]
-CONTROL = 2  # DevTools' modifier bit for Ctrl
+CONTROL, SHIFT = 2, 8  # DevTools' modifier bits
 WHEEL_TICK = 50  # pixels a wheel tick scrolls, miniwob's own default
 # the keys a policy may press: DOM `key`, `code`, Windows key code and the text it types
 _KEYS: dict[str, tuple[str, str, int, str]] = {
@@ -27,6 +27,7 @@ _KEYS: dict[str, tuple[str, str, int, str]] = {
     "PageUp": ("PageUp", "PageUp", 33, ""),
     "PageDown": ("PageDown", "PageDown", 34, ""),
     "Control": ("Control", "ControlLeft", 17, ""),
+    "Shift": ("Shift", "ShiftLeft", 16, ""),
 }
 
 
@@ -75,20 +76,21 @@ def events(
 
 
 def key_press(name: str) -> list[Message]:
-    """One of KEYS, with Ctrl held around it for a "C-" combination, as miniwob writes them.
+    """One of KEYS, with Ctrl or Shift held around it for a "C-" or "S-" combination, as miniwob
+    writes them.
 
-    >>> [p["key"] for _, p in key_press("C-a")]
-    ['Control', 'a', 'a', 'Control']
+    >>> [p["key"] for _, p in key_press("C-a")], [p["modifiers"] for _, p in key_press("S-<Tab>")]
+    (['Control', 'a', 'a', 'Control'], [8, 8, 8, 0])
     """
     if name not in KEYS:
         raise ValueError(f"key {name!r} is not one of {KEYS}")
-    ctrl = name.startswith("C-")
-    bare = name.removeprefix("C-").strip("<>")
+    held = {"C-": ("Control", CONTROL), "S-": ("Shift", SHIFT)}.get(name[:2])
+    bare = name.removeprefix("C-").removeprefix("S-").strip("<>")
     pressed = _KEYS.get(bare) or _char(bare)
-    if not ctrl:
+    if held is None:
         return _stroke(pressed, 0)
-    control = _KEYS["Control"]
-    return [_key("rawKeyDown", control, CONTROL), *_stroke(pressed, CONTROL), _key("keyUp", control, 0)]
+    modifier, bit = _KEYS[held[0]], held[1]
+    return [_key("rawKeyDown", modifier, bit), *_stroke(pressed, bit), _key("keyUp", modifier, 0)]
 
 
 def _char(char: str) -> tuple[str, str, int, str]:

@@ -18,6 +18,7 @@ import torch
 from torch.nn import functional as F
 
 from deskhand.policy.base import KINDS, NET_KEYS, POINTER_KINDS, Kind, Observation, Policy, PolicyAction
+from deskhand.policy.booking import FlightBooker
 from deskhand.policy.demos import Demos
 from deskhand.policy.features import (
     UTTERANCE_ROWS,
@@ -301,6 +302,7 @@ class NetPolicy(Policy):
             self.picker,
             NumberSort(self.reader),
             UsersPost(self.reader),
+            FlightBooker(self.reader),
             Caret(),
         )
         self.reset()
