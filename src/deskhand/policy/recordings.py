@@ -102,7 +102,7 @@ KEY_NAMES: dict[str, int] = {  # a policy key's "<Name>" -> keysym
     "PageDown": XK.XK_Next,
     "Delete": XK.XK_Delete,
 }
-KEY_PREFIXES = {"C-": "ctrl", "A-": "alt"}  # "C-a" is ctrl+a
+KEY_PREFIXES = {"C-": "ctrl", "A-": "alt", "S-": "shift"}  # "C-a" is ctrl+a
 MODIFIER_ORDER = ("shift", "ctrl", "alt", "super")  # the order the listener reports them in
 
 NO_WINDOW = WindowInfo()

@@ -499,9 +499,8 @@ class UsersPost(Rule):
         self.reset()
 
     def reset(self) -> None:
-        self.menu: tuple[PolicyAction, np.ndarray] | None = (
-            None  # the click on the menu's icon, and the screen then
-        )
+        # the click on the menu's icon, and the screen it was made on
+        self.menu: tuple[PolicyAction, np.ndarray] | None = None
         self.scroller.reset()
 
     def __call__(self, step: Step) -> PolicyAction:
@@ -594,21 +593,16 @@ class Caret(Rule):
         self.typed = False  # anything was typed in this episode
 
     def __call__(self, step: Step) -> PolicyAction:
-        screen, before, action = step.obs.screenshot, self.screen, step.action
+        screen, before, action, prev = step.obs.screenshot, self.screen, step.action, step.prev
         self.screen = screen.copy()
-        clicked = before is not None and step.prev is not None and step.prev.kind is Kind.CLICK
-        if not clicked or before is None or before.shape != screen.shape:
-            pass
-        elif action.kind is Kind.TYPE:
+        if before is None or before.shape != screen.shape or prev is None or prev.kind is not Kind.CLICK:
+            before = None  # no click was just made on a screen like this one
+        if before is not None and action.kind is Kind.TYPE:
             if _changed(before, screen) > 0.5 and not shows_caret(screen):
                 action = step.instead(ALL_BUT_CLICK)
-        elif (
-            not self.typed
-            and salient(step.obs.utterance)[0]
-            and shows_caret(screen)
-            and not shows_caret(before)
-        ):
-            action = step.instead(ALL_BUT_TYPE)
+        elif before is not None and not self.typed and salient(step.obs.utterance)[0]:
+            brought = shows_caret(screen) and not shows_caret(before)  # the click brought a caret
+            action = step.instead(ALL_BUT_TYPE) if brought else action
         self.typed = self.typed or action.kind is Kind.TYPE
         return action
 
