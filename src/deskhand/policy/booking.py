@@ -267,7 +267,7 @@ class FlightBooker(Rule):
                 return False
             year, month = shown
             if (year, month) == (asked.year, asked.month):
-                if asked.day > len(cells):
+                if not 1 <= asked.day <= len(cells):
                     return False
                 cx, cy, cw, ch = cells[asked.day - 1]
                 yield _click(cx + cw / 2, cy + ch / 2)
@@ -290,12 +290,14 @@ class FlightBooker(Rule):
         x, y, width, height = min(found, key=lambda box: abs(box[1] + box[3] / 2 - middle))
         button = np.ascontiguousarray(screen[y : y + height, x : x + width])
         above = np.ascontiguousarray(screen[max(y - 30, 0) : y])
-        read = []
-        for image in (above, button):
-            lines = [line for line in ink_lines(image, 0, image.shape[1]) if line[3] >= 5]
-            _, top, _, tall = lines[-1] if lines else (0, 0, 0, 0)
-            read.append(self.reader.text(image[max(top - 2, 0) : top + tall + 2]) if lines else "")
-        return flight_read(*read)
+        return flight_read(self._last_line(above), self._last_line(button))
+
+    def _last_line(self, image: np.ndarray) -> str:
+        lines = [line for line in ink_lines(image, 0, image.shape[1]) if line[3] >= 5]  # no i's dots
+        if not lines:
+            return ""
+        _, top, _, tall = lines[-1]
+        return self.reader.text(image[max(top - 2, 0) : top + tall + 2])
 
     def _results(self, asked: Trip, screen: np.ndarray) -> Script:
         """Tab through the Book buttons reading each flight (the focused one is scrolled to the

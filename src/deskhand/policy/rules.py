@@ -90,15 +90,30 @@ class Reader:
     def line(self, image: np.ndarray) -> int | None:
         """The whole number an image holding one line shows, read without finding it first (a
         few ms, not 70); None if it shows none, or the recognizer is unsure."""
-        ocr = self._ocr()
-        text, score = ocr.read_line(np.ascontiguousarray(image))
-        return int(text) if re.fullmatch(r"-?\d+", text) and score >= ocr.config.min_score else None
+        text = self.text(image)
+        return int(text) if re.fullmatch(r"-?\d+", text) else None
 
     def text(self, image: np.ndarray) -> str:
         """The text of an image holding one line, read without finding it first; "" if unsure."""
         ocr = self._ocr()
         text, score = ocr.read_line(np.ascontiguousarray(image))
         return text if score >= ocr.config.min_score else ""
+
+    def first(
+        self, screen: np.ndarray, boxes: list[Box], word: str, rows: int = 2, left: int = 2, after: int = 2
+    ) -> Box | None:
+        """The first box on the screen where the word is read (each alone, `reads_as`; a handle's
+        "@" may be read as a letter), with `rows` above and below, `left` pixels before and
+        `after` past it: so that a longer word it only begins ("@mi" in "@michel") is not taken
+        for it."""
+        wanted = letters(word)
+        for box in boxes:
+            x, y, width, height = box
+            crop = screen[max(y - rows, 0) : y + height + rows, max(x - left, 0) : x + width + after]
+            read = letters(self.text(crop))
+            if reads_as(read, wanted) or (word.startswith("@") and reads_as(read[1:], wanted)):
+                return box
+        return None
 
     def _ocr(self) -> Ocr:
         if self.ocr is None:
@@ -165,16 +180,10 @@ class Scroller:
 
 def drawn(reader: Reader, screen: np.ndarray, named: np.ndarray, word: str) -> Box | None:
     """The first place below the instruction where a text map of named words lights up and the
-    word is read there (OCR, without finding first, `reads_as`): not a longer word it begins
-    ("@mi" in "@michel"), nor another named word."""
-    for box in lit(named):
-        x, y, width, height = box
-        if y < UTTERANCE_ROWS:
-            continue
-        read = letters(reader.text(screen[max(y - 3, 0) : y + height + 3, max(x - 1, 0) : x + width + 30]))
-        if reads_as(read, letters(word)) or reads_as(read[1:], letters(word)):  # "@" may be read as a letter
-            return box
-    return None
+    word is read there: not a longer word it begins, nor another named word."""
+    return reader.first(
+        screen, [box for box in lit(named) if box[1] >= UTTERANCE_ROWS], word, rows=3, left=1, after=30
+    )
 
 
 class DescribedItem(Rule):
@@ -246,13 +255,10 @@ class SendersEmail(Rule):
         """The first line of dark text in the left half reading the name (OCR, line by line):
         only lines about as wide as the name drawn are read, at ~18 ms a line."""
         wide = render(name, 12).shape[1]
-        for line in ink_lines(screen, UTTERANCE_ROWS, screen.shape[1] // 2 + 10):
-            x, y, width, height = line
-            if 0.7 * wide <= width <= 1.5 * wide:
-                read = self.reader.text(screen[max(y - 2, 0) : y + height + 2, max(x - 2, 0) : x + width + 2])
-                if reads_as(letters(read), letters(name)):
-                    return line
-        return None
+        lines = ink_lines(screen, UTTERANCE_ROWS, screen.shape[1] // 2 + 10)
+        return self.reader.first(
+            screen, [line for line in lines if 0.7 * wide <= line[2] <= 1.5 * wide], name
+        )
 
 
 class NamedNumber(Rule):
