@@ -59,3 +59,9 @@ def test_wrapper_refuses_raw_miniwob_and_element_actions(raw):
 def test_unknown_key_is_refused():
     with pytest.raises(ValueError, match="not one of"):
         PolicyAction(Kind.KEY, key="<F5>")
+
+
+def test_only_a_move_may_glance():
+    assert PolicyAction(Kind.MOVE, glance=0.0).glance == 0.0
+    with pytest.raises(ValueError, match="only a move can glance"):
+        PolicyAction(Kind.CLICK, glance=0.0)

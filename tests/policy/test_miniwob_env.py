@@ -119,6 +119,7 @@ class _Env:
 
     def __init__(self) -> None:
         self.settled = 0
+        self.glanced: list[float] = []
 
     def reset(self, seed: int) -> Observation:
         return Observation(np.zeros((210, 160, 3), np.uint8), "wait, then click")
@@ -130,6 +131,10 @@ class _Env:
     def settle(self, obs: Observation, at_least_s: float = 0.0) -> Observation:
         self.settled += 1
         return obs
+
+    def glance(self, obs: Observation, after_s: float) -> Observation:
+        self.glanced.append(after_s)
+        return Observation(obs.screenshot + 1, obs.utterance)
 
 
 class _MoveThenClick:
@@ -156,6 +161,13 @@ def test_demonstrations_and_the_bench_share_one_rule_for_when_to_wait():
     assert env.settled == 0
     next_look(env, PolicyAction(Kind.MOVE, x=5, y=5), obs)  # type: ignore[arg-type]
     assert env.settled == 1
+
+
+def test_a_glance_looks_again_after_its_time_without_waiting_for_a_still_screen():
+    env, obs = _Env(), _Env().reset(0)
+    assert next_look(env, PolicyAction(Kind.MOVE, x=5, y=5, glance=0.0), obs) is obs  # type: ignore[arg-type]
+    later = next_look(env, PolicyAction(Kind.MOVE, x=5, y=5, glance=0.05), obs)  # type: ignore[arg-type]
+    assert (env.settled, env.glanced, int(later.screenshot[0, 0, 0])) == (0, [0.05], 1)
 
 
 @pytest.mark.x11  # a real browser, started by the test; no display needed (headless)

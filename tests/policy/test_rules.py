@@ -136,6 +136,36 @@ def test_the_feed_is_wheeled_to_the_named_users_post_and_its_button_or_menu_item
             assert len(places) == (1 if button == "Reply" else 2), actions
 
 
+def _section_of_link(env: MiniwobEnv, seed: int) -> int:
+    """Which section, from the last up (1: the last), shows the link the utterance names: each is
+    opened by its header and its links looked up in the DOM (which lists only what is shown)."""
+    obs = env.reset(seed)
+    name = obs.utterance.split('"')[1]
+    headers = [el for el in env.expert_dom() if el["tag"] == "h3"]
+    for place, header in enumerate(reversed(headers), start=1):
+        env.settle(env.step(click(header)).obs, at_least_s=0.5)
+        if any(el["text"] == name and "alink" in str(el["classes"]) for el in env.expert_dom()):
+            return place
+    raise AssertionError(f"no section shows {name!r}")
+
+
+def test_sections_are_opened_from_the_last_up_and_the_link_clicked_as_its_panel_slides_open():
+    """The net here clicks the instruction; the rule opens the sections from the last up, watches
+    each panel open (glances), and clicks the named link where its underline is read (the real
+    task, training seeds, the link in the first, second and third panel opened)."""
+    with MiniwobEnv(MiniwobConfig("click-collapsible-2")) as env:
+        seeds = {_section_of_link(env, seed): seed for seed in range(5000, 5012)}
+        assert set(seeds) == {1, 2, 3}, seeds
+        for place, seed in sorted(seeds.items()):
+            won, actions = _episode(env, NetPolicy(ClickHead([(80.0, 30.0)]), bf16=False), env.reset(seed))
+            assert won, actions
+            clicks = [a for a in actions if a.kind is Kind.CLICK]
+            bars = [a.y for a in clicks[:-1]]
+            assert len(bars) == place and bars == sorted(bars, reverse=True), actions
+            assert any(a.glance is not None for a in actions[:-1]), actions
+            assert all(a.kind in (Kind.CLICK, Kind.MOVE) for a in actions)
+
+
 def _caret_step(
     before: np.ndarray, after: np.ndarray, action: PolicyAction, asked: list[frozenset[Kind]]
 ) -> Step:

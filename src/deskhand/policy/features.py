@@ -451,6 +451,32 @@ def reads_as(read: str, word: str) -> bool:
     )
 
 
+def names_link(read: str, link: str, marked: bool) -> bool:
+    """Whether text read by OCR off a link is the link's text, which must match it whole: "Nibh",
+    "nibh" and "nibh." are three links. Its letters alike ("l" taken for "I", "rn" for "m", a
+    letter misread in a longer word, "q" and "g"), and its first letter's case where the two cases differ in
+    shape. A stop or comma ending it must be read, or `marked` (seen in its pixels: OCR misses
+    one after a short word), and one it lacks must not be both.
+
+    >>> names_link("ln", "In", False), names_link("Uma", "Urna", False), names_link("guam", "quam", False)
+    (True, True, True)
+    >>> names_link("massa.", "massa,", False), names_link("in", "in.", True), names_link("est.", "est", False)
+    (True, True, True)
+    >>> names_link("amet.", "amet", True), names_link("semper", "semper.", False), names_link("Nibh", "nibh", False)
+    (False, False, False)
+    """
+    got, wanted = (
+        letters(text).replace("l", "i").replace("rn", "m").replace("q", "g") for text in (read, link)
+    )
+    ends, stop = (text.rstrip()[-1:] in (".", ",") for text in (link, read))
+    if not got or ((stop or marked) if ends else (stop and marked)) is not ends:
+        return False
+    first = link.lstrip()[:1]
+    if first.lower() not in "cosuvwxzil" and read.lstrip()[:1].isupper() is not first.isupper():
+        return False
+    return got == wanted or (len(wanted) >= 5 and SequenceMatcher(None, got, wanted).ratio() >= 0.85)
+
+
 def ink_lines(screen: np.ndarray, top: int, right: int, gap: int = 2) -> list[Box]:
     """The lines of dark text below row `top` and left of column `right`, top to bottom: runs of
     rows holding dark pixels, split where `gap` rows hold none, each boxed to its ink. Cheaper
@@ -492,6 +518,111 @@ def shows_caret(screen: np.ndarray, top: int = UTTERANCE_ROWS, tall: int = 11) -
     dark, ink = (np.pad(gray < level, ((0, 0), (2, 2))) for level in (110, 200))
     alone = dark[:, 2:-2] & ~ink[:, :-4] & ~ink[:, 1:-3] & ~ink[:, 3:-1] & ~ink[:, 4:]
     return bool(cv2.erode(alone.astype(np.uint8), np.ones((tall, 1), np.uint8)).any())
+
+
+def bars(screen: np.ndarray, top: int = UTTERANCE_ROWS, tall: int = 8) -> list[Box]:
+    """The bars of one strong colour across most of the screen below row `top` (an accordion's
+    section headers), top to bottom: runs of at least `tall` rows in which 60% of the pixels
+    are one colour (then it is the row's median). Text on a bar leaves it a bar.
+
+    >>> s = np.full((60, 50, 3), 255, np.uint8); s[10:20, 2:48] = (0, 127, 255); s[30:40, 2:48] = (0, 127, 255)
+    >>> s[12:18, 5:20] = 255  # a title on the first
+    >>> bars(s, 0)
+    [(2, 10, 46, 10), (2, 30, 46, 10)]
+    >>> s[45:50] = (0, 127, 255); bars(s, 0, tall=6)[2:]  # 5 rows: not a bar
+    []
+    """
+    band = screen[top:].astype(np.int32)
+    packed = band[..., 0] << 16 | band[..., 1] << 8 | band[..., 2]
+    common = np.sort(packed, axis=1)[:, packed.shape[1] // 2 : packed.shape[1] // 2 + 1]
+    filled = packed == common
+    colour = np.stack([common >> 16, common >> 8 & 255, common & 255])[..., 0]
+    strong = colour.max(axis=0) - colour.min(axis=0) >= 100
+    rows = strong & (filled.sum(axis=1) >= 0.6 * packed.shape[1])
+    found: list[Box] = []
+    for y in np.flatnonzero(rows & ~np.r_[False, rows[:-1]]):  # each run's first row
+        height = int(np.argmin(np.r_[rows[y:], False]))
+        xs = np.flatnonzero(filled[y])
+        if height >= tall:
+            found.append((int(xs[0]), int(y) + top, int(xs[-1] - xs[0] + 1), height))
+    return found
+
+
+def underlines(screen: np.ndarray, top: int = UTTERANCE_ROWS, least: int = 7) -> list[Box]:
+    """The links' underlines below row `top`, top to bottom: pure blue runs at least `least`
+    pixels long and at most 2 high, one per link (the space between two links is not
+    underlined), joined across the gaps a letter's tail leaves in it ("g", "p"). Drawn last as
+    a panel slides open, an underline shown means its word is shown whole.
+
+    >>> s = np.full((30, 40, 3), 255, np.uint8); s[10, 5:20] = (0, 0, 255); s[10, 23:30] = (0, 0, 255)
+    >>> s[20:28, 5:20] = (0, 0, 255)  # a block, not a line
+    >>> underlines(s, 0)
+    [(5, 10, 15, 1), (23, 10, 7, 1)]
+    >>> s[2:10, 5:31] = 0; s[8:11, 21] = (60, 60, 255); underlines(s, 0)  # a "p" crosses the gap: one link
+    [(5, 10, 25, 1)]
+    >>> s[2:10, 21:23] = 255; underlines(s, 0)  # a space before it: two
+    [(5, 10, 15, 1), (23, 10, 7, 1)]
+    >>> s[2:10, 21:23] = 0; s[10, 1:3] = (0, 0, 255); s[2:11, 3:5] = 100; underlines(s, 0)  # a "g" starts it
+    [(1, 10, 29, 1)]
+    """
+    band = screen[top:]
+    inked = (band[..., 2] >= 220) & (band[..., :2].max(axis=2) <= 40)  # a letter's edge is paler
+    long = cv2.morphologyEx(inked.astype(np.uint8), cv2.MORPH_OPEN, np.ones((1, least), np.uint8))
+    count, _, stats, _ = cv2.connectedComponentsWithStats(long)
+    found: set[Box] = set()
+    for x, y, width, height, _ in stats[1:count]:
+        if height > 2:
+            continue
+        row = np.flatnonzero(np.diff(np.r_[0, inked[y].astype(np.int8), 0]))  # run starts and ends
+        runs = list(zip(row[::2], row[1::2], strict=True))
+        start, end = int(x), int(x + width)
+        text = band[max(y - 8, 0) : y]  # a line is 11 px below the one above
+        for left, right in reversed([run for run in runs if run[1] < start]):
+            if not _one_word(text[:, right - 1 : start + 1]):
+                break
+            start = int(left)
+        for left, right in [run for run in runs if run[0] > end]:
+            if not _one_word(text[:, end - 1 : left + 1]):
+                break
+            end = int(right)
+        found.add((start, int(y) + top, end - start, int(height)))
+    return sorted(found, key=lambda box: (box[1], box[0]))
+
+
+def ends_in_mark(screen: np.ndarray, line: Box) -> bool:
+    """Whether the underlined word ends in a stop or a comma: its last mark, apart from the
+    letters, is a dot at the foot of the text. OCR misses a stop after a short word ("in."),
+    and "in" is another link.
+
+    >>> s = np.full((20, 30, 3), 255, np.uint8); s[5:14, 2:12] = 0; s[15, 2:17] = (0, 0, 255)
+    >>> ends_in_mark(s, (2, 15, 15, 1))
+    False
+    >>> s[12:14, 14:16] = 0; ends_in_mark(s, (2, 15, 15, 1))
+    True
+    """
+    x, y, width, _ = line
+    inked = np.flatnonzero((screen[max(y - 9, 0) : y, x : x + width].min(axis=2) < 170).any(axis=0))
+    if len(inked) == 0:
+        return False
+    start = len(inked) - 1
+    while start > 0 and inked[start - 1] == inked[start] - 1:
+        start -= 1
+    if start == 0:  # no blank column before the last mark: it is a letter
+        return False
+    rows = np.flatnonzero(
+        (screen[max(y - 9, 0) : y, x + inked[start] : x + inked[-1] + 1].min(axis=2) < 170).any(axis=1)
+    )
+    return bool(rows[0] >= 9 - 4 and len(inked) - start <= 3)
+
+
+def _one_word(text: np.ndarray, widest: int = 8) -> bool:
+    """Whether a gap in an underline, given by the text's rows just above it (a pixel beyond the
+    gap each side), is within one word: where a letter's tail crosses the line ("p", "g"), the
+    gap is narrow and the letters close; a space leaves two columns blank."""
+    if not 2 < text.shape[1] <= widest + 2:
+        return False
+    blank = text.min(axis=(0, 2)) >= 245  # letters' edges are tinted: only a space is white
+    return not (blank[1:] & blank[:-1]).any()
 
 
 def box_middle(box: Box) -> float:

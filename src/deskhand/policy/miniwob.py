@@ -23,16 +23,11 @@ from urllib.request import urlopen
 
 import numpy as np
 
-from deskhand.policy.base import KEYS, Kind, Observation, PolicyAction
+from deskhand.policy.base import KEYS, WAIT_S, Kind, Observation, PolicyAction
 from deskhand.policy.chrome_input import Pointer, events
 
 EVAL_SEED = 1201539860  # evaluation seeds start here; demonstrations use seeds below TRAIN_SEED_LIMIT
 TRAIN_SEED_LIMIT = 1_000_000
-# A wait lasts at least this long, so that it is the same pause in demonstrations (slowed by the
-# expert's DOM fetch each step) and in the bench: with waits counted only in steps, the net that
-# learned to wait three times for an autocomplete menu (shown 300 ms after the last key) gave up
-# in the bench before it showed (use-autocomplete 0.10 -> 0.67 on 30 unseen seeds).
-WAIT_S = 0.15
 _FILLS_JS = (
     "var o = {}; for (var r in core.previousDOMInfo) { var e = core.previousDOMInfo[r];"
     " if (e.getAttribute && e.getAttribute('fill')) o[r] = e.getAttribute('fill'); } return o;"
@@ -282,6 +277,11 @@ class MiniwobEnv:
                 break
         return Observation(screenshot=frame, utterance=obs.utterance)
 
+    def glance(self, obs: Observation, after_s: float) -> Observation:
+        """The screen `after_s` later, moving or not."""
+        time.sleep(after_s)
+        return Observation(screenshot=self._env.instance.look(), utterance=obs.utterance)
+
     def expert_dom(self) -> list[dict[str, Any]]:
         """The page's DOM now: for the scripted experts only, never for a policy.
 
@@ -313,9 +313,13 @@ class MiniwobEnv:
 def next_look(env: MiniwobEnv, action: PolicyAction, obs: Observation) -> Observation:
     """The screen the next action is chosen on, the same for a policy in the bench and an expert
     recording demonstrations: a pointer move is how both wait (for a fade, a slide, a menu), so
-    after one the screen is let settle, for at least WAIT_S.
+    after one the screen is let settle, for at least WAIT_S; after a glance, looked at again then.
     """
-    return env.settle(obs, at_least_s=WAIT_S) if action.kind is Kind.MOVE else obs
+    if action.kind is not Kind.MOVE:
+        return obs
+    if action.glance is None:
+        return env.settle(obs, at_least_s=WAIT_S)
+    return env.glance(obs, action.glance) if action.glance > 0 else obs
 
 
 def _observation(raw: dict[str, Any]) -> Observation:

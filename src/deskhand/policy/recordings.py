@@ -154,7 +154,7 @@ def recordable(action: PolicyAction) -> PolicyAction:
     recorder cannot tell the two apart. Text must be printable.
 
     >>> recordable(PolicyAction(Kind.CLICK, x=80.5, y=99.9))
-    PolicyAction(kind=<Kind.CLICK: 'click'>, x=80.0, y=99.0, key='', text='')
+    PolicyAction(kind=<Kind.CLICK: 'click'>, x=80.0, y=99.0, key='', text='', glance=None)
     """
     if action.kind in POINTER_KINDS:
         return PolicyAction(action.kind, x=float(pixel(action.x)), y=float(pixel(action.y)))

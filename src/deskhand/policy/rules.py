@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import abc
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -19,13 +20,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from deskhand.policy.base import Kind, Observation, PolicyAction
+from deskhand.policy.base import WAIT_S, Kind, Observation, PolicyAction
 from deskhand.policy.features import (
     UTTERANCE_ROWS,
     Box,
     aligned_row,
+    bars,
     box_middle,
     described,
+    ends_in_mark,
     fits,
     grey_marks,
     icon_rows,
@@ -35,6 +38,7 @@ from deskhand.policy.features import (
     listed_numbers,
     lit,
     named_number,
+    names_link,
     next_sort_move,
     number_key,
     number_place,
@@ -45,6 +49,7 @@ from deskhand.policy.features import (
     shows_caret,
     sort_order,
     still_shown,
+    underlines,
     users_button,
 )
 from deskhand.vision.glyphs import items
@@ -143,6 +148,11 @@ class Rule(abc.ABC):
 
     def reset(self) -> None:  # noqa: B027 - a rule with no state has nothing to forget
         """Forget the episode before."""
+
+    def takes(self, obs: Observation) -> bool:
+        """Whether the rule will choose this step's action whatever the net's, so that the net's
+        pass is not made: for a rule watching the screen move, a look every few milliseconds."""
+        return False
 
     @abc.abstractmethod
     def __call__(self, step: Step) -> PolicyAction:
@@ -557,6 +567,113 @@ class UsersPost(Rule):
         if not ended:
             return self.scroller.turn(screen, x=8)
         return _within(self.reader.lines(screen), button) or step.action
+
+
+class SectionLink(Rule):
+    """When the utterance asks to expand sections to find a link, the sections are opened from
+    the last up, and the link is clicked the moment it is read, underlined, as a panel slides
+    open. Opened from the last up, a panel opens below bars that stay put, so what it shows
+    never moves. A panel that ends its slide without the link gives way to the bar above. The
+    net opens the sections from the top and waits out every slide.
+
+    Looks are spent where they save time, within the 30-step cap. When the link is in the
+    second panel opened, how soon it is seen there, and how soon the first panel's slide is
+    seen to end, are the time: the second is looked at every frame (~20 ms), the first every
+    ~70 ms and then waited on, a wait that sees the slide end within 20 ms. The last panel left
+    is only waited on, as the link must be there.
+    """
+
+    ASKS = re.compile(r'[Ee]xpand the sections\b.*\blink "[^"]+"')
+    SLIDE_S = 0.4  # a panel's slide, as measured on the page
+    EVERY_S = 0.05  # between looks at the first panel, besides the look's own ~20 ms
+    GLANCES = 18  # at most, on the second panel; then it is waited on
+
+    def __init__(self, reader: Reader) -> None:
+        self.reader = reader
+        self.reset()
+
+    def reset(self) -> None:
+        # The underlines read, which were not the link's. The padding above a panel's text grows
+        # by a pixel as it slides, so one seen again may lie a pixel or two lower.
+        self.read: list[tuple[int, int, int]] = []
+        self.bars: list[Box] | None = None  # the bars not opened yet, top to bottom; None: not looked
+        self.done = False  # not asked, or every panel opened and looked at: the net goes on
+        self.screen = np.empty(0)  # the screen of the step before
+        self.opened = 0  # panels opened so far
+        self.panel = 0  # the row the panel opening now starts at
+        self.opened_at = 0.0  # when its bar was clicked (perf_counter)
+        self.glances = 0  # at it
+        self.still = 0  # glances in a row that saw no change
+
+    def takes(self, obs: Observation) -> bool:
+        if self.bars is None and self.ASKS.search(obs.utterance):  # the episode's first screen
+            self.bars = bars(obs.screenshot)
+            self.done = len(self.bars) < 2
+        return self.bars is not None and not self.done
+
+    def __call__(self, step: Step) -> PolicyAction:
+        if not self.takes(step.obs):
+            return step.action
+        screen, before, prev = step.obs.screenshot, self.screen, step.prev
+        self.screen = screen
+        if prev is None:
+            return self._open()
+        link = self._link(screen, _quoted(step.obs.utterance))
+        if link is not None:
+            return link
+        alike = prev.glance is not None and np.array_equal(before, screen)  # a click's slide may not show yet
+        self.still = self.still + 1 if alike else 0
+        if (prev.kind is Kind.MOVE and prev.glance is None) or self.still >= 2:  # the slide is over
+            self.done = not self.bars
+            return step.action if self.done else self._open()
+        self.glances += 1
+        return PolicyAction(Kind.MOVE, x=prev.x, y=prev.y, glance=self._glance())
+
+    def _glance(self) -> float | None:
+        """How long until the next look at the panel opening, or None to wait on it."""
+        assert self.bars is not None
+        if not self.bars:
+            return None
+        if self.glances > self.GLANCES:
+            return None
+        if self.opened > 1:
+            return 0.0
+        # the first: waited on once a wait (WAIT_S at least) would end with its slide
+        early = time.perf_counter() - self.opened_at + self.EVERY_S + WAIT_S < self.SLIDE_S
+        return self.EVERY_S if early else None
+
+    def _link(self, screen: np.ndarray, name: str) -> PolicyAction | None:
+        """A click on the link read as the name, among the underlines come into view in the
+        panel opening since the step before: each is read once (the panel never moves), and
+        only if about as long as the name (a read costs 15 ms). The text maps match this page's
+        links too faintly to tell them apart, and a panel closing below moves its links."""
+        wide = render(name, 10).shape[1]  # the page's font runs 0.73-1.19 times as wide
+        below = [y for _, y, _, _ in bars(screen, self.panel)]
+        for x, y, width, _ in underlines(screen, self.panel):
+            seen = any(abs(x - a) + abs(y - b) + abs(width - c) <= 3 for a, b, c in self.read)
+            if seen or (below and y >= below[0]):
+                continue
+            self.read.append((x, y, width))
+            if not 0.65 * wide <= width <= 1.3 * wide:
+                continue
+            read = self.reader.text(screen[y - 13 : y + 2, max(x - 2, 0) : x + width + 2])
+            if names_link(read, name, ends_in_mark(screen, (x, y, width, 1))):
+                return PolicyAction(Kind.CLICK, x=x + width / 2, y=y - 5)
+        return None
+
+    def _open(self) -> PolicyAction:
+        """A click on the last bar not opened yet."""
+        assert self.bars
+        x, y, width, height = self.bars.pop()
+        self.panel, self.opened_at = y + height, time.perf_counter()
+        self.opened, self.glances, self.still = self.opened + 1, 0, 0
+        return PolicyAction(Kind.CLICK, x=x + width / 2, y=y + height / 2)
+
+
+def _quoted(utterance: str) -> str:
+    """The utterance's first quoted phrase, or ""."""
+    quoted = salient(utterance)[0]
+    return quoted[0] if quoted else ""
 
 
 def _within(lines: list[TextBox], phrase: str) -> PolicyAction | None:

@@ -46,6 +46,7 @@ from deskhand.policy.rules import (
     NumberSort,
     Reader,
     Rule,
+    SectionLink,
     SendersEmail,
     Step,
     UsersPost,
@@ -303,6 +304,7 @@ class NetPolicy(Policy):
             NumberSort(self.reader),
             UsersPost(self.reader),
             FlightBooker(self.reader),
+            SectionLink(self.reader),
             Caret(),
         )
         self.reset()
@@ -324,6 +326,13 @@ class NetPolicy(Policy):
         cfg, prev = self.net.config, self.prev
         kind = None if prev is None else prev.kind
         x, y = (0.0, 0.0) if prev is None else (prev.x, prev.y)
+        taker = next((rule for rule in self.rules if rule.takes(obs)), None)
+        if taker is not None:  # the net's pass, and its text maps, would be thrown away
+            held = PolicyAction(Kind.MOVE, x=x, y=y)
+            no_maps = np.zeros((0, 0, 2), np.uint8)
+            self.prev = taker(Step(obs, held, prev, self.step, lambda _: held, no_maps))
+            self.step += 1
+            return self.prev
         pixels = policy_input(obs.screenshot, obs.utterance, kind, x, y, self.seen)
         image = torch.from_numpy(pixels).permute(2, 0, 1)[None]
         prev_index = torch.tensor([len(KINDS) if kind is None else KINDS.index(kind)])
