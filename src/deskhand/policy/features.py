@@ -453,14 +453,16 @@ def reads_as(read: str, word: str) -> bool:
 
 def names_link(read: str, link: str, marked: bool) -> bool:
     """Whether text read by OCR off a link is the link's text, which must match it whole: "Nibh",
-    "nibh" and "nibh." are three links. Its letters alike ("l" taken for "I", "rn" for "m", a
-    letter misread in a longer word, "q" and "g"), and its first letter's case where the two cases differ in
-    shape. A stop or comma ending it must be read, or `marked` (seen in its pixels: OCR misses
-    one after a short word), and one it lacks must not be both.
+    "nibh" and "nibh." are three links. Its letters alike ("l" taken for "I", "rn" for "m", "g"
+    for "q", a letter misread in a longer word), and its first letter's case where the two cases
+    differ in shape. A stop or comma must end it if, and only if, one is read or `marked` (seen
+    in its pixels: OCR misses one after a short word).
 
     >>> names_link("ln", "In", False), names_link("Uma", "Urna", False), names_link("guam", "quam", False)
     (True, True, True)
-    >>> names_link("massa.", "massa,", False), names_link("in", "in.", True), names_link("est.", "est", False)
+    >>> names_link("|Nec", "Nec", False)  # the panel's edge read as a bar
+    True
+    >>> names_link("massa.", "massa,", False), names_link("in", "in.", True), names_link("est", "est", False)
     (True, True, True)
     >>> names_link("amet.", "amet", True), names_link("semper", "semper.", False), names_link("Nibh", "nibh", False)
     (False, False, False)
@@ -469,10 +471,10 @@ def names_link(read: str, link: str, marked: bool) -> bool:
         letters(text).replace("l", "i").replace("rn", "m").replace("q", "g") for text in (read, link)
     )
     ends, stop = (text.rstrip()[-1:] in (".", ",") for text in (link, read))
-    if not got or ((stop or marked) if ends else (stop and marked)) is not ends:
+    if not got or (stop or marked) is not ends:
         return False
-    first = link.lstrip()[:1]
-    if first.lower() not in "cosuvwxzil" and read.lstrip()[:1].isupper() is not first.isupper():
+    first, read_first = (next((c for c in text if c.isalpha()), "") for text in (link, read))
+    if first.lower() not in "cosuvwxzil" and read_first.isupper() is not first.isupper():
         return False
     return got == wanted or (len(wanted) >= 5 and SequenceMatcher(None, got, wanted).ratio() >= 0.85)
 
@@ -548,10 +550,10 @@ def bars(screen: np.ndarray, top: int = UTTERANCE_ROWS, tall: int = 8) -> list[B
     return found
 
 
-def underlines(screen: np.ndarray, top: int = UTTERANCE_ROWS, least: int = 7) -> list[Box]:
+def underlines(screen: np.ndarray, top: int = UTTERANCE_ROWS, least: int = 5) -> list[Box]:
     """The links' underlines below row `top`, top to bottom: pure blue runs at least `least`
-    pixels long and at most 2 high, one per link (the space between two links is not
-    underlined), joined across the gaps a letter's tail leaves in it ("g", "p"). Drawn last as
+    pixels long, each the lowest of at most 4 rows, one per link (the space between two links
+    is not underlined), joined across the gaps a letter's tail leaves in it ("g", "p"). Drawn last as
     a panel slides open, an underline shown means its word is shown whole.
 
     >>> s = np.full((30, 40, 3), 255, np.uint8); s[10, 5:20] = (0, 0, 255); s[10, 23:30] = (0, 0, 255)
@@ -570,12 +572,15 @@ def underlines(screen: np.ndarray, top: int = UTTERANCE_ROWS, least: int = 7) ->
     long = cv2.morphologyEx(inked.astype(np.uint8), cv2.MORPH_OPEN, np.ones((1, least), np.uint8))
     count, _, stats, _ = cv2.connectedComponentsWithStats(long)
     found: set[Box] = set()
-    for x, y, width, height, _ in stats[1:count]:
-        if height > 2:
+    for x, first, width, height, _ in stats[1:count]:
+        if height > 4:
             continue
+        # the line is the lowest run: a letter's foot ("E", "L") may touch it from above
+        y = int(first + height - 1)
+        kept = np.flatnonzero(long[y, x : x + width])
         row = np.flatnonzero(np.diff(np.r_[0, inked[y].astype(np.int8), 0]))  # run starts and ends
         runs = list(zip(row[::2], row[1::2], strict=True))
-        start, end = int(x), int(x + width)
+        start, end = int(x + kept[0]), int(x + kept[-1] + 1)
         text = band[max(y - 8, 0) : y]  # a line is 11 px below the one above
         for left, right in reversed([run for run in runs if run[1] < start]):
             if not _one_word(text[:, right - 1 : start + 1]):
@@ -585,7 +590,7 @@ def underlines(screen: np.ndarray, top: int = UTTERANCE_ROWS, least: int = 7) ->
             if not _one_word(text[:, end - 1 : left + 1]):
                 break
             end = int(right)
-        found.add((start, int(y) + top, end - start, int(height)))
+        found.add((start, y + top, end - start, 1))
     return sorted(found, key=lambda box: (box[1], box[0]))
 
 
@@ -613,6 +618,23 @@ def ends_in_mark(screen: np.ndarray, line: Box) -> bool:
         (screen[max(y - 9, 0) : y, x + inked[start] : x + inked[-1] + 1].min(axis=2) < 170).any(axis=1)
     )
     return bool(rows[0] >= 9 - 4 and len(inked) - start <= 3)
+
+
+def word_start(screen: np.ndarray, line: Box, most: int = 6) -> int:
+    """The column the underlined word starts at: the underline's, or up to `most` columns left of
+    it where the line under a first letter with a tail ("g") is left out. The word reaches left
+    until two white columns (a space).
+
+    >>> s = np.full((20, 30, 3), 255, np.uint8); s[5:14, 10:20] = 0; s[15, 14:20] = (0, 0, 255)
+    >>> word_start(s, (14, 15, 6, 1)), word_start(s, (10, 15, 10, 1))
+    (10, 10)
+    """
+    x, y, _, _ = line
+    text = screen[max(y - 8, 0) : y, max(x - most - 2, 0) : x].min(axis=(0, 2)) >= 245
+    for back in range(1, text.shape[0]):
+        if text[-back] and text[-back - 1]:
+            return x - back + 1
+    return x - most if text.shape[0] == most + 2 else x
 
 
 def _one_word(text: np.ndarray, widest: int = 8) -> bool:

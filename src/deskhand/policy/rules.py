@@ -51,6 +51,7 @@ from deskhand.policy.features import (
     still_shown,
     underlines,
     users_button,
+    word_start,
 )
 from deskhand.vision.glyphs import items
 from deskhand.vision.ocr import TextBox, letters
@@ -656,8 +657,11 @@ class SectionLink(Rule):
             self.read.append((x, y, width))
             if not 0.65 * wide <= width <= 1.3 * wide:
                 continue
-            read = self.reader.text(screen[y - 13 : y + 2, max(x - 2, 0) : x + width + 2])
-            if names_link(read, name, ends_in_mark(screen, (x, y, width, 1))):
+            line = (x, y, width, 1)
+            read = self.reader.text(
+                screen[y - 10 : y + 2, max(word_start(screen, line) - 2, 0) : x + width + 2]
+            )
+            if names_link(read, name, ends_in_mark(screen, line)):
                 return PolicyAction(Kind.CLICK, x=x + width / 2, y=y - 5)
         return None
 
