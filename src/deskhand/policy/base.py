@@ -61,9 +61,9 @@ WAIT_S = 0.15
 class PolicyAction:
     """One action: pointer kinds use (x, y) in screenshot pixels, KEY uses `key`, TYPE uses `text`.
 
-    A MOVE is how a policy waits for the screen to settle (for WAIT_S at least); a MOVE that glances looks again after
-    `glance` seconds instead, to watch something come into view (a panel sliding open) and act
-    on it there.
+    A MOVE is how a policy waits for the screen to settle (for WAIT_S at least). A MOVE that
+    glances looks again after `glance` seconds instead, still or not: to watch something come
+    into view (a panel sliding open) and act on it there.
     """
 
     kind: Kind

@@ -632,10 +632,7 @@ class SectionLink(Rule):
 
     def _glance(self) -> float | None:
         """How long until the next look at the panel opening, or None to wait on it."""
-        assert self.bars is not None
-        if not self.bars:
-            return None
-        if self.glances > self.GLANCES:
+        if not self.bars or self.glances > self.GLANCES:
             return None
         if self.opened > 1:
             return 0.0
@@ -645,9 +642,10 @@ class SectionLink(Rule):
 
     def _link(self, screen: np.ndarray, name: str) -> PolicyAction | None:
         """A click on the link read as the name, among the underlines come into view in the
-        panel opening since the step before: each is read once (the panel never moves), and
-        only if about as long as the name (a read costs 15 ms). The text maps match this page's
-        links too faintly to tell them apart, and a panel closing below moves its links."""
+        panel opening since the step before: each is read once (the panel's text stays put but
+        for a pixel or two of padding), and only if about as long as the name (a read costs
+        15 ms). A panel closing below moves its links, and is not read. The text maps match
+        this page's links too faintly to tell them apart."""
         wide = render(name, 10).shape[1]  # the page's font runs 0.73-1.19 times as wide
         below = [y for _, y, _, _ in bars(screen, self.panel)]
         for x, y, width, _ in underlines(screen, self.panel):

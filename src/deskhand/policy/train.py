@@ -281,6 +281,8 @@ class NetPolicy(Policy):
     Last, the rules of `policy.rules` keep or replace the action, in turn: a click goes to the
     item the utterance describes or to the named sender's row, keys step a shown number to the
     named one, a list's named rows are picked from the keyboard, and drags sort listed numbers.
+    A rule that takes a step whole (it watches a panel slide open, a look every few
+    milliseconds) is asked first, and the net makes no pass.
 
     `bf16` runs the net's pass in bfloat16, as it was trained, where the CPU has it in hardware
     (None: if it does); elsewhere bfloat16 is emulated and slower than float32.
