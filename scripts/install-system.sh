@@ -4,6 +4,7 @@ set -euo pipefail
 packages=(
   xvfb xauth openbox x11-utils xdotool procps
   fonts-dejavu-core fonts-noto-cjk
+  fonts-urw-base35  # Arial's widths, which MiniWoB's pages are drawn in and the link rule measures
   chromium chromium-driver mousepad gnumeric dbus-x11
   postgresql  # the fleet store's tests start their own throwaway server (tests/fleet/conftest.py)
 )

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from deskhand.policy.base import WAIT_S, Kind, Observation, PolicyAction
+from deskhand.policy.base import Kind, Observation, PolicyAction
 from deskhand.policy.features import (
     UTTERANCE_ROWS,
     Box,
@@ -55,7 +55,7 @@ from deskhand.policy.features import (
 )
 from deskhand.vision.glyphs import items
 from deskhand.vision.ocr import TextBox, letters
-from deskhand.vision.textmap import render
+from deskhand.vision.textmap import ARIAL, render, width
 
 if TYPE_CHECKING:
     from deskhand.vision.ocr import Ocr
@@ -574,20 +574,21 @@ class SectionLink(Rule):
     """When the utterance asks to expand sections to find a link, the sections are opened from
     the last up, and the link is clicked the moment it is read, underlined, as a panel slides
     open. Opened from the last up, a panel opens below bars that stay put, so what it shows
-    never moves. A panel that ends its slide without the link gives way to the bar above. The
-    net opens the sections from the top and waits out every slide.
+    never moves. A panel that has shown all it holds without the link gives way to the bar
+    above; the last is waited on, as the link must be there. The net opens the sections from
+    the top and waits out every slide.
 
-    Looks are spent where they save time, within the 30-step cap. When the link is in the
-    second panel opened, how soon it is seen there, and how soon the first panel's slide is
-    seen to end, are the time: the second is looked at every frame (~20 ms), the first every
-    ~70 ms and then waited on, a wait that sees the slide end within 20 ms. The last panel left
-    is only waited on, as the link must be there.
+    A slide lasts 0.4 s, but its last pixels show nothing new: in 30 slides the last underline
+    had shown by 0.37 s after the click. So a panel is done with at SHOWN_S, or once still.
+    Looks are spent where they save time, within the 30-step cap: when the link is in the second
+    panel opened, how soon it is seen there is the time, so that one is looked at every frame
+    (~20 ms), the first every ~70 ms.
     """
 
     ASKS = re.compile(r'[Ee]xpand the sections\b.*\blink "[^"]+"')
-    SLIDE_S = 0.4  # a panel's slide, as measured on the page
-    EVERY_S = 0.05  # between looks at the first panel, besides the look's own ~20 ms
-    GLANCES = 18  # at most, on the second panel; then it is waited on
+    SHOWN_S = 0.39  # after its bar's click, measured as the step is chosen, ~10 ms after its look
+    EVERY_S = 0.05  # between looks at the first panel, besides a look's own ~20 ms
+    GLANCES = 16  # at most, on a panel; then it is waited on (a first panel takes ~7 steps, the last 2)
 
     def __init__(self, reader: Reader) -> None:
         self.reader = reader
@@ -616,7 +617,7 @@ class SectionLink(Rule):
         if not self.takes(step.obs):
             return step.action
         screen, before, prev = step.obs.screenshot, self.screen, step.prev
-        self.screen = screen
+        self.screen, since = screen, time.perf_counter() - self.opened_at  # before any read
         if prev is None:
             return self._open()
         link = self._link(screen, _quoted(step.obs.utterance))
@@ -624,43 +625,43 @@ class SectionLink(Rule):
             return link
         alike = prev.glance is not None and np.array_equal(before, screen)  # a click's slide may not show yet
         self.still = self.still + 1 if alike else 0
-        if (prev.kind is Kind.MOVE and prev.glance is None) or self.still >= 2:  # the slide is over
+        shown = since >= self.SHOWN_S and self.bars
+        if (prev.kind is Kind.MOVE and prev.glance is None) or self.still >= 2 or shown:
             self.done = not self.bars
             return step.action if self.done else self._open()
         self.glances += 1
-        return PolicyAction(Kind.MOVE, x=prev.x, y=prev.y, glance=self._glance())
+        return PolicyAction(Kind.MOVE, x=prev.x, y=prev.y, glance=self._glance(since))
 
-    def _glance(self) -> float | None:
-        """How long until the next look at the panel opening, or None to wait on it."""
+    def _glance(self, since: float) -> float | None:
+        """How long until the next look at the panel opened `since` seconds ago, or None to wait."""
         if not self.bars or self.glances > self.GLANCES:
             return None
         if self.opened > 1:
             return 0.0
-        # the first: waited on once a wait (WAIT_S at least) would end with its slide
-        early = time.perf_counter() - self.opened_at + self.EVERY_S + WAIT_S < self.SLIDE_S
-        return self.EVERY_S if early else None
+        # the first: its last look ends as it has shown all (a look and a step take ~25 ms)
+        return min(self.EVERY_S, max(self.SHOWN_S - since - 0.025, 0.0))
 
     def _link(self, screen: np.ndarray, name: str) -> PolicyAction | None:
         """A click on the link read as the name, among the underlines come into view in the
         panel opening since the step before: each is read once (the panel's text stays put but
-        for a pixel or two of padding), and only if about as long as the name (a read costs
-        15 ms). A panel closing below moves its links, and is not read. The text maps match
+        for a pixel or two of padding), and only if about as long as the name set in Arial (a
+        read costs 15 ms; without the font, every link is read). A panel closing below moves its links, and is not read. The text maps match
         this page's links too faintly to tell them apart."""
-        wide = render(name, 10).shape[1]  # the page's font runs 0.73-1.19 times as wide
+        wide = width(name, 11) if ARIAL.exists() else 0.0  # the link is 0.93-1.12 times as wide
         below = [y for _, y, _, _ in bars(screen, self.panel)]
-        for x, y, width, _ in underlines(screen, self.panel):
-            seen = any(abs(x - a) + abs(y - b) + abs(width - c) <= 3 for a, b, c in self.read)
+        for x, y, long, _ in underlines(screen, self.panel):
+            seen = any(abs(x - a) + abs(y - b) + abs(long - c) <= 3 for a, b, c in self.read)
             if seen or (below and y >= below[0]):
                 continue
-            self.read.append((x, y, width))
-            if not 0.65 * wide <= width <= 1.3 * wide:
+            self.read.append((x, y, long))
+            if wide and not 0.9 * wide - 6 <= long <= 1.15 * wide + 2:  # "g" first or last cuts the line
                 continue
-            line = (x, y, width, 1)
+            line = (x, y, long, 1)
             read = self.reader.text(
-                screen[y - 10 : y + 2, max(word_start(screen, line) - 2, 0) : x + width + 2]
+                screen[y - 10 : y + 2, max(word_start(screen, line) - 2, 0) : x + long + 2]
             )
             if names_link(read, name, ends_in_mark(screen, line)):
-                return PolicyAction(Kind.CLICK, x=x + width / 2, y=y - 5)
+                return PolicyAction(Kind.CLICK, x=x + long / 2, y=y - 5)
         return None
 
     def _open(self) -> PolicyAction:

@@ -19,6 +19,8 @@ from PIL import Image, ImageDraw, ImageFont
 from deskhand.vision.change import change_box
 
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")  # Debian's default sans (fonts-dejavu-core)
+# Arial's widths: what Chromium draws a page's "Arial" with on Debian (fonts-urw-base35)
+ARIAL = Path("/usr/share/fonts/opentype/urw-base35/NimbusSans-Regular.otf")
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,13 @@ def render(text: str, size: int, font: Path = DEJAVU, margin: int = 0) -> np.nda
     image = Image.new("L", (int(max(right - left, 1)) + 2 + 2 * margin, int(max(bottom - top, 1)) + 2), 255)
     ImageDraw.Draw(image).text((1 + margin - left, 1 - top), text, font=face, fill=0)
     return np.asarray(image)
+
+
+@functools.lru_cache(maxsize=1024)
+def width(text: str, size: int, font: Path = ARIAL) -> float:
+    """How far `text` advances set in `font` at `size` px, as a browser lays it out (no ink
+    cropped, unlike `render`)."""
+    return float(ImageFont.truetype(str(font), size).getlength(text))
 
 
 def without_rules(gray: np.ndarray, length: int = 12, ink: int = 200) -> np.ndarray:
