@@ -11,7 +11,9 @@ without it a policy with no memory cannot tell a field it just clicked from one 
 Besides, pure functions for what the policy's rules make of the utterance and of text read by
 OCR: the text shown to type when the utterance names none, which phrase a clicked field's label
 names, which line a torn click should take instead, the number named and the number shown, the
-numbers listed and the next move sorting them, the item described, the names to pick in a list.
+numbers listed and the next move sorting them, the item described, the names to pick in a list;
+and pixel helpers of the rules: grey icons, lines of ink, a caret, an accordion's bars, links'
+underlines and the link a read names.
 """
 
 from __future__ import annotations
@@ -553,8 +555,8 @@ def bars(screen: np.ndarray, top: int = UTTERANCE_ROWS, tall: int = 8) -> list[B
 def underlines(screen: np.ndarray, top: int = UTTERANCE_ROWS, least: int = 5) -> list[Box]:
     """The links' underlines below row `top`, top to bottom: pure blue runs at least `least`
     pixels long, each the lowest of at most 4 rows, one per link (the space between two links
-    is not underlined), joined across the gaps a letter's tail leaves in it ("g", "p"). Drawn last as
-    a panel slides open, an underline shown means its word is shown whole.
+    is not underlined), joined across the gaps a letter's tail leaves in it ("g", "p"). Drawn
+    last as a panel slides open, an underline shown means its word is shown whole.
 
     >>> s = np.full((30, 40, 3), 255, np.uint8); s[10, 5:20] = (0, 0, 255); s[10, 23:30] = (0, 0, 255)
     >>> s[20:28, 5:20] = (0, 0, 255)  # a block, not a line
@@ -629,11 +631,11 @@ def word_start(screen: np.ndarray, line: Box, most: int = 6) -> int:
     (10, 10)
     """
     x, y, _, _ = line
-    text = screen[max(y - 8, 0) : y, max(x - most - 2, 0) : x].min(axis=(0, 2)) >= 245
-    for back in range(1, text.shape[0]):
-        if text[-back] and text[-back - 1]:
+    white = screen[max(y - 8, 0) : y, max(x - most - 2, 0) : x].min(axis=(0, 2)) >= 245
+    for back in range(1, len(white)):
+        if white[-back] and white[-back - 1]:
             return x - back + 1
-    return x - most if text.shape[0] == most + 2 else x
+    return x - most if len(white) == most + 2 else x
 
 
 def _one_word(text: np.ndarray, widest: int = 8) -> bool:

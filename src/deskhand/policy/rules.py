@@ -645,8 +645,9 @@ class SectionLink(Rule):
         """A click on the link read as the name, among the underlines come into view in the
         panel opening since the step before: each is read once (the panel's text stays put but
         for a pixel or two of padding), and only if about as long as the name set in Arial (a
-        read costs 15 ms; without the font, every link is read). A panel closing below moves its links, and is not read. The text maps match
-        this page's links too faintly to tell them apart."""
+        read costs 15 ms; without the font, every link is read). A panel closing below moves
+        its links, and is not read. The text maps match this page's links too faintly to tell
+        them apart."""
         wide = width(name, 11) if ARIAL.exists() else 0.0  # the link is 0.93-1.12 times as wide
         below = [y for _, y, _, _ in bars(screen, self.panel)]
         for x, y, long, _ in underlines(screen, self.panel):
@@ -667,10 +668,10 @@ class SectionLink(Rule):
     def _open(self) -> PolicyAction:
         """A click on the last bar not opened yet."""
         assert self.bars
-        x, y, width, height = self.bars.pop()
-        self.panel, self.opened_at = y + height, time.perf_counter()
+        x, y, across, high = self.bars.pop()
+        self.panel, self.opened_at = y + high, time.perf_counter()
         self.opened, self.glances, self.still = self.opened + 1, 0, 0
-        return PolicyAction(Kind.CLICK, x=x + width / 2, y=y + height / 2)
+        return PolicyAction(Kind.CLICK, x=x + across / 2, y=y + high / 2)
 
 
 def _quoted(utterance: str) -> str:
