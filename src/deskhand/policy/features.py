@@ -631,7 +631,7 @@ def word_start(screen: np.ndarray, line: Box, most: int = 6) -> int:
     (10, 10)
     """
     x, y, _, _ = line
-    white = screen[max(y - 8, 0) : y, max(x - most - 2, 0) : x].min(axis=(0, 2)) >= 245
+    white = _white(screen[max(y - 8, 0) : y, max(x - most - 2, 0) : x])
     for back in range(1, len(white)):
         if white[-back] and white[-back - 1]:
             return x - back + 1
@@ -644,8 +644,14 @@ def _one_word(text: np.ndarray, widest: int = 8) -> bool:
     gap is narrow and the letters close; a space leaves two columns blank."""
     if not 2 < text.shape[1] <= widest + 2:
         return False
-    blank = text.min(axis=(0, 2)) >= 245  # letters' edges are tinted: only a space is white
+    blank = _white(text)
     return not (blank[1:] & blank[:-1]).any()
+
+
+def _white(text: np.ndarray) -> np.ndarray:
+    """Which columns of a line's text are white: letters' edges are tinted, so only a space is.
+    Two white columns side by side part two words."""
+    return text.min(axis=(0, 2)) >= 245
 
 
 def box_middle(box: Box) -> float:

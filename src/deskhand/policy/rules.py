@@ -585,7 +585,7 @@ class SectionLink(Rule):
     (~20 ms), the first every ~70 ms.
     """
 
-    ASKS = re.compile(r'[Ee]xpand the sections\b.*\blink "[^"]+"')
+    ASKS = re.compile(r'[Ee]xpand the sections\b.*\blink "([^"]+)"')  # and the link's text
     SHOWN_S = 0.39  # after its bar's click, measured as the step is chosen, ~10 ms after its look
     EVERY_S = 0.05  # between looks at the first panel, besides a look's own ~20 ms
     GLANCES = 16  # at most, on a panel; then it is waited on (a first panel takes ~7 steps, the last 2)
@@ -620,7 +620,8 @@ class SectionLink(Rule):
         self.screen, since = screen, time.perf_counter() - self.opened_at  # before any read
         if prev is None:
             return self._open()
-        link = self._link(screen, _quoted(step.obs.utterance))
+        asked = self.ASKS.search(step.obs.utterance)
+        link = self._link(screen, asked.group(1)) if asked else None
         if link is not None:
             return link
         alike = prev.glance is not None and np.array_equal(before, screen)  # a click's slide may not show yet
@@ -672,12 +673,6 @@ class SectionLink(Rule):
         self.panel, self.opened_at = y + high, time.perf_counter()
         self.opened, self.glances, self.still = self.opened + 1, 0, 0
         return PolicyAction(Kind.CLICK, x=x + across / 2, y=y + high / 2)
-
-
-def _quoted(utterance: str) -> str:
-    """The utterance's first quoted phrase, or ""."""
-    quoted = salient(utterance)[0]
-    return quoted[0] if quoted else ""
 
 
 def _within(lines: list[TextBox], phrase: str) -> PolicyAction | None:
